@@ -1,0 +1,41 @@
+// Backup use-cases: paths, or streams (stdin, a command, a database source). Each holds a
+// shared lock for its whole run, so prune waits for it and it waits for prune.
+
+import { backupPaths } from '../engine/archiver/archiver.ts';
+import { backupStreams } from '../engine/archiver/stream-archiver.ts';
+import type { BackupPathsOptions, BackupResult, BackupStreamsOptions } from '../engine/archiver/types.ts';
+import { NotFoundError } from '../errors.ts';
+import type { StreamEntry } from '../sources/types.ts';
+import { withRepository, type RepositoryAccess } from './repository-access.ts';
+
+export const PROGRAM_VERSION = 'lifeboat 0.1.0';
+
+export interface PathsBackupRequest extends Omit<BackupPathsOptions, 'parent' | 'signal'> {
+  paths: string[];
+  /** Snapshot ID (prefix) to compare against, `none`, or undefined for restic's automatic choice. */
+  parent?: string;
+}
+
+export function runPathsBackup(access: RepositoryAccess, req: PathsBackupRequest, signal: AbortSignal): Promise<BackupResult> {
+  return withRepository(access, 'shared', signal, async (repo) => {
+    await repo.loadIndex(signal);
+    const parent = req.parent === undefined ? 'auto' as const
+      : req.parent === 'none' ? undefined
+      : await repo.findSnapshot(req.parent, signal).catch((cause: unknown) => {
+        throw new NotFoundError(`backup: parent snapshot ${req.parent} not found`, { cause });
+      });
+    return backupPaths(repo, req.paths, { ...req, parent, signal, extra: { program_version: PROGRAM_VERSION, ...req.extra } });
+  });
+}
+
+export function runStreamBackup(
+  access: RepositoryAccess,
+  entries: AsyncIterable<StreamEntry>,
+  opts: Omit<BackupStreamsOptions, 'signal'>,
+  signal: AbortSignal,
+): Promise<BackupResult> {
+  return withRepository(access, 'shared', signal, async (repo) => {
+    await repo.loadIndex(signal);
+    return backupStreams(repo, entries, { ...opts, signal, extra: { program_version: PROGRAM_VERSION, ...opts.extra } });
+  });
+}

@@ -1,0 +1,134 @@
+// Restoring a job's database snapshot into a target: a PostgreSQL or MySQL database (created if
+// missing), a SQLite file, or a Redis server's dir. The dump streams straight from the
+// repository into the restore tool — blob by blob, verified — never through a temp file.
+//
+// Safety rules, in this order: the snapshot and the dump are resolved first (a typo fails before
+// anything is touched); a target holding data is refused unless `force`; with `force`, the
+// caller's `confirm` decides (the CLI asks on a TTY, or takes --yes).
+
+import { UsageError, NotFoundError } from '../errors.ts';
+import type { Config, JobConfig } from '../config/types.ts';
+import type { Repository } from '../repo/repository-api.ts';
+import type { SnapshotEntry } from '../repo/types.ts';
+import { blobStream, fileContent, findNode } from '../engine/restorer/snapshot-walk.ts';
+import { displayName } from '../engine/fs-meta/node-name.ts';
+import { loadRestorer, type DbRestorer, type TargetState } from '../sources/restore-registry.ts';
+import { withRepository, type RepositoryAccess } from './repository-access.ts';
+import { compareTime } from './snapshots.ts';
+
+export type { TargetState };
+
+export interface DbRestoreOptions {
+  /** Snapshot ID (prefix) or `latest` (the job's latest snapshot). */
+  ref: string;
+  /** Which dump of the snapshot (a database name); default: the only one. */
+  database?: string;
+  /** Database name, file path (sqlite) or directory (redis). Not needed with `list`. */
+  into?: string;
+  tables?: string[];
+  schemas?: string[];
+  force?: boolean;
+  noOwner?: boolean;
+  /** postgres: also apply the snapshot's globals.sql (roles, tablespaces) first. */
+  globals?: boolean;
+  /** Only list the dump's objects. */
+  list?: boolean;
+  /** Asked before replacing data in a non-empty target (only with `force`). */
+  confirm?: (state: TargetState) => Promise<boolean>;
+  signal: AbortSignal;
+}
+
+export interface DbRestoreOutcome {
+  snapshotId: string;
+  engine: string;
+  /** The dump restored or listed. */
+  database: string;
+  target?: string;
+  bytes?: number;
+  created?: boolean;
+  /** With `list`: one line per object. */
+  objects?: string[];
+  /** With `globals`: statements of globals.sql that failed (existing roles, usually). */
+  globalsErrors?: string[];
+}
+
+/** `latest` = the newest snapshot tagged job=NAME; anything else is a snapshot ID (prefix). */
+export async function findJobSnapshot(repo: Repository, job: JobConfig, ref: string, signal: AbortSignal): Promise<SnapshotEntry> {
+  if (ref !== 'latest') return repo.findSnapshot(ref, signal);
+  const mine = (await repo.listSnapshots(signal)).filter((e) => e.snapshot.tags?.includes(`job=${job.name}`));
+  if (mine.length === 0) throw new NotFoundError(`restore: job ${job.name} has no snapshot in this repository`);
+  return mine.sort((a, b) => compareTime(a.snapshot.time, b.snapshot.time)).at(-1)!;
+}
+
+async function dumpNamesIn(repo: Repository, snap: SnapshotEntry, r: DbRestorer, signal: AbortSignal): Promise<string[]> {
+  const dir = await findNode(repo, snap, `/${r.root}`, signal).catch(() => undefined);
+  if (dir?.type !== 'dir' || typeof dir.subtree !== 'string') {
+    throw new UsageError(`restore: snapshot ${snap.id.slice(0, 8)} holds no ${r.engine} dump (no /${r.root} directory)`,
+      { hint: 'is this a snapshot of this job? see lifeboat snapshots --job NAME' });
+  }
+  const tree = await repo.loadTree(dir.subtree, signal);
+  return r.dumpNames(tree.nodes.filter((n) => n.type === 'file').map((n) => displayName(n.name)));
+}
+
+async function fileStream(repo: Repository, snap: SnapshotEntry, path: string, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+  const node = await findNode(repo, snap, path, signal);
+  if (!node) throw new UsageError(`restore: ${path} is a directory`);
+  return blobStream(repo, fileContent(node, `restore ${path}`), signal, 3);
+}
+
+export async function runDatabaseRestore(
+  config: Config, access: RepositoryAccess, job: JobConfig, opts: DbRestoreOptions,
+): Promise<DbRestoreOutcome> {
+  void config;
+  const { signal } = opts;
+  const restorer = await loadRestorer(job.source);
+  if (!opts.list && !opts.into) throw new UsageError('restore: --into TARGET is required (database name, file path or directory)');
+  if (opts.globals && !restorer.restoreGlobals) throw new UsageError('restore: --globals applies to postgres only');
+  return withRepository(access, 'shared', signal, async (repo) => {
+    await repo.loadIndex(signal);
+    const snap = await findJobSnapshot(repo, job, opts.ref, signal);
+    const engineTag = snap.snapshot.tags?.find((t) => t.startsWith('engine='))?.slice('engine='.length);
+    if (engineTag !== undefined && engineTag !== restorer.engine) {
+      throw new UsageError(`restore: snapshot ${snap.id.slice(0, 8)} is a ${engineTag} backup, but job ${job.name} is ${restorer.engine}`);
+    }
+    const names = await dumpNamesIn(repo, snap, restorer, signal);
+    let database = opts.database;
+    if (database === undefined) {
+      if (names.length !== 1) {
+        throw new UsageError(`restore: snapshot ${snap.id.slice(0, 8)} holds ${names.length} ${restorer.engine} dumps; choose one with --database`,
+          { hint: `dumps: ${names.join(', ')}` });
+      }
+      database = names[0]!;
+    } else if (!names.includes(database)) {
+      throw new NotFoundError(`restore: snapshot ${snap.id.slice(0, 8)} has no dump of ${database}`, { hint: `dumps: ${names.join(', ') || 'none'}` });
+    }
+    const dumpPath = `/${restorer.dumpPath(database)}`;
+    const base = { snapshotId: snap.id, engine: restorer.engine, database };
+
+    if (opts.list) {
+      if (!restorer.list) throw new UsageError(`restore --list: ${restorer.engine} dumps have no object list`);
+      return { ...base, objects: await restorer.list(await fileStream(repo, snap, dumpPath, signal), signal) };
+    }
+
+    const target = opts.into!;
+    const state = await restorer.inspect(target, signal);
+    if (state.nonEmpty) {
+      if (!opts.force) {
+        throw new UsageError(`restore into ${state.describe}: the target is not empty (${state.detail})`,
+          { hint: 'restore into a new target, or pass --force to replace the dump\'s objects there' });
+      }
+      const ok = opts.confirm ? await opts.confirm(state) : false;
+      if (!ok) throw new UsageError(`restore into ${state.describe}: not confirmed, nothing changed`);
+    }
+
+    let globalsErrors: string[] | undefined;
+    if (opts.globals) {
+      globalsErrors = await restorer.restoreGlobals!(await fileStream(repo, snap, `/${restorer.root}/globals.sql`, signal), signal);
+    }
+    const r = await restorer.restore(await fileStream(repo, snap, dumpPath, signal), {
+      target, force: opts.force ?? false, tables: opts.tables ?? [], schemas: opts.schemas ?? [],
+      noOwner: opts.noOwner ?? false, signal,
+    });
+    return { ...base, target: r.target, bytes: r.bytes, created: r.created, ...(globalsErrors ? { globalsErrors } : {}) };
+  });
+}

@@ -1,0 +1,78 @@
+// Forget use-case: apply a retention policy (or remove named snapshots), remove the snapshot
+// files under an exclusive lock, and optionally prune in the same locked session.
+
+import { applyRetention, isEmptyPolicy, type GroupBy, type RetentionGroup, type RetentionPolicy } from '../core/retention.ts';
+import { UsageError } from '../errors.ts';
+import type { Repository } from '../repo/repository-api.ts';
+import type { SnapshotEntry, SnapshotId } from '../repo/types.ts';
+import { pruneOpenRepository, type PruneOutcome, type PruneRequest } from './prune.ts';
+import { withRepository, type RepositoryAccess } from './repository-access.ts';
+import { matchesFilter, type SnapshotFilter } from './snapshots.ts';
+
+export interface ForgetRequest {
+  policy: RetentionPolicy;
+  groupBy: readonly GroupBy[];
+  filter: SnapshotFilter;
+  /** Snapshot IDs (or unique prefixes) to remove explicitly, instead of a policy. */
+  ids?: string[];
+  dryRun?: boolean;
+  /** Clock for the policy's "latest" (default now). */
+  now?: Date;
+  /** Prune after removing snapshots. */
+  prune?: PruneRequest;
+}
+
+export interface ForgetOutcome {
+  /** Empty when snapshots were named explicitly. */
+  groups: RetentionGroup[];
+  /** Snapshots removed (or, in a dry run, that would be). */
+  removed: SnapshotEntry[];
+  prune?: PruneOutcome;
+}
+
+/**
+ * Decides which snapshots go. We refuse an empty policy: restic 0.14 then keeps everything and
+ * exits 0, which hides a misconfigured job (a typo in a flag name leaves nothing to apply).
+ */
+export function checkForgetRequest(req: ForgetRequest): void {
+  const hasIds = (req.ids?.length ?? 0) > 0;
+  if (hasIds && !isEmptyPolicy(req.policy)) throw new UsageError('forget: give either snapshot IDs or a policy (--keep-*), not both');
+  if (!hasIds && isEmptyPolicy(req.policy)) {
+    throw new UsageError('forget: no policy given, refusing to decide what to keep', {
+      hint: 'pass at least one --keep-* flag (e.g. --keep-daily 7 --keep-weekly 4), or snapshot IDs to remove',
+    });
+  }
+}
+
+export async function forgetInOpenRepository(repo: Repository, req: ForgetRequest, signal: AbortSignal): Promise<ForgetOutcome> {
+  checkForgetRequest(req);
+  let groups: RetentionGroup[] = [];
+  let removed: SnapshotEntry[];
+  if (req.ids?.length) {
+    const found = new Map<SnapshotId, SnapshotEntry>();
+    for (const ref of req.ids) {
+      const e = await repo.findSnapshot(ref, signal);
+      found.set(e.id, e);
+    }
+    removed = [...found.values()];
+  } else {
+    const all = (await repo.listSnapshots(signal)).filter((e) => matchesFilter(e, req.filter));
+    groups = applyRetention(all, req.policy, { groupBy: req.groupBy, now: req.now ?? new Date() });
+    removed = groups.flatMap((g) => g.remove);
+  }
+  if (!req.dryRun) {
+    for (const e of removed) await repo.removeSnapshot(e.id);
+  }
+  const out: ForgetOutcome = { groups, removed };
+  if (req.prune) {
+    const ignore = req.dryRun ? new Set<string>(removed.map((e) => e.id)) : undefined;
+    out.prune = await pruneOpenRepository(repo, { ...req.prune, dryRun: req.dryRun || req.prune.dryRun }, signal, ignore);
+  }
+  return out;
+}
+
+export function runForget(access: RepositoryAccess, req: ForgetRequest, signal: AbortSignal): Promise<ForgetOutcome> {
+  checkForgetRequest(req); // before opening anything: a usage error needs no password
+  const mode = req.dryRun ? (req.prune ? 'shared' : 'none') : 'exclusive';
+  return withRepository(access, mode, signal, (repo) => forgetInOpenRepository(repo, req, signal));
+}

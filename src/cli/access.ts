@@ -1,0 +1,43 @@
+// Turns global flags and environment into a RepositoryAccess for the app layer.
+
+import { UsageError } from '../errors.ts';
+import { passwordSourceFromEnv, repositoryFromEnv } from '../app/password.ts';
+import type { RepositoryAccess } from '../app/repository-access.ts';
+import type { SnapshotFilter } from '../app/snapshots.ts';
+import type { CommandContext } from './command.ts';
+
+export function accessFromContext(ctx: CommandContext): RepositoryAccess {
+  const { global, io } = ctx;
+  const location = repositoryFromEnv(global.repo, io.env);
+  if (!location) throw new UsageError('no repository given', { hint: 'pass --repo LOCATION or set LIFEBOAT_REPOSITORY' });
+  const password = passwordSourceFromEnv(global, io.env);
+  if (!password) {
+    throw new UsageError('no password given', {
+      hint: 'set LIFEBOAT_PASSWORD_FILE (or LIFEBOAT_PASSWORD), or pass --password-file FILE / --password-command CMD',
+    });
+  }
+  return { location, password, retryLockMs: global.retryLockMs };
+}
+
+export function stringList(value: unknown): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+/** restic's snapshot filter flags, shared by verbs that pick `latest`. */
+export const SNAPSHOT_FILTER_OPTIONS = {
+  host: { type: 'string' },
+  tag: { type: 'string', multiple: true },
+  path: { type: 'string', multiple: true },
+} as const;
+
+export function snapshotFilterFrom(values: Record<string, unknown>, jobName?: string): SnapshotFilter | undefined {
+  const tags = stringList(values.tag).map((t) => t.split(',').filter(Boolean));
+  if (jobName) tags.push([`job=${jobName}`]);
+  const host = values.host as string | undefined;
+  const paths = stringList(values.path);
+  if (!host && tags.length === 0 && paths.length === 0) return undefined;
+  // Tag sets are alternatives; a job narrows every one of them.
+  const sets = jobName && tags.length > 1 ? tags.slice(0, -1).map((set) => [...set, `job=${jobName}`]) : tags;
+  return { host, tags: sets, paths };
+}

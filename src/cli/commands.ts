@@ -1,0 +1,27 @@
+// The hand-written list of verbs, in the order `lifeboat help` shows them. Each verb's module
+// is imported only when that verb runs: a `backup --stdin` need not load the config schema,
+// the S3 SDK or the database clients, which keeps start-up fast and memory low.
+
+import type { Command } from './command.ts';
+
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<Command>;
+}
+
+export const commands: CommandEntry[] = [
+  { name: 'init', summary: 'create a new repository', load: async () => (await import('./verbs/init.ts')).initCommand },
+  { name: 'backup', summary: 'back up files, a stream, or the jobs of the config', load: async () => (await import('./verbs/backup.ts')).backupCommand },
+  { name: 'snapshots', summary: 'list snapshots', load: async () => (await import('./verbs/snapshots.ts')).snapshotsCommand },
+  { name: 'ls', summary: 'list files of a snapshot', load: async () => (await import('./verbs/ls.ts')).lsCommand },
+  { name: 'restore', summary: 'restore a snapshot into a directory, or a dump into a database', load: async () => (await import('./verbs/restore.ts')).restoreCommand },
+  { name: 'dump', summary: 'write one file of a snapshot to standard output', load: async () => (await import('./verbs/dump.ts')).dumpCommand },
+  { name: 'check', summary: 'check the repository (and with --read-data, every byte)', load: async () => (await import('./verbs/check.ts')).checkCommand },
+  { name: 'forget', summary: 'remove snapshots by a retention policy (and prune)', load: async () => (await import('./verbs/forget.ts')).forgetCommand },
+  { name: 'prune', summary: 'remove unused data and reclaim space', load: async () => (await import('./verbs/prune.ts')).pruneCommand },
+  { name: 'unlock', summary: 'remove stale locks', load: async () => (await import('./verbs/unlock.ts')).unlockCommand },
+  { name: 'copy', summary: 'copy snapshots from another repository', load: async () => (await import('./verbs/copy.ts')).copyCommand },
+  { name: 'key', summary: 'manage keys (passwords): list, add, remove, passwd', load: async () => (await import('./verbs/key.ts')).keyCommand },
+  { name: 'config', summary: 'check the config file, print its JSON Schema', load: async () => (await import('./verbs/config.ts')).configCommand },
+];

@@ -1,0 +1,117 @@
+import type { Command, CommandContext } from '../command.ts';
+import { accessFromContext, stringList } from '../access.ts';
+import { runPathsBackup, runStreamBackup } from '../../app/backup.ts';
+import { scanTotalBytes } from '../../app/scan.ts';
+import { commandStream, stdinStream } from '../../sources/command/command-stream.ts';
+import type { BackupProgress, BackupResult } from '../../engine/archiver/types.ts';
+import { UsageError } from '../../errors.ts';
+import { formatBytes, formatTransfer } from '../progress.ts';
+import { formatDurationMs } from '../../core/duration.ts';
+
+export const backupCommand: Command = {
+  name: 'backup',
+  summary: 'back up files, directories or a stream',
+  usage: [
+    'Usage: lifeboat backup [flags] PATH…',
+    '       lifeboat backup --stdin --stdin-filename NAME',
+    '       lifeboat backup --stdin-from-command [--stdin-filename NAME] -- COMMAND [ARG…]',
+    '       lifeboat [--config FILE] backup --job NAME [--job NAME]…',
+    '       lifeboat [--config FILE] backup --all',
+    '',
+    'Flags:',
+    '  -e, --exclude PATTERN   leave out paths matching PATTERN (repeatable)',
+    '      --tag TAG[,TAG…]    add tags to the snapshot (repeatable)',
+    '      --host HOST         hostname recorded in the snapshot',
+    '      --parent ID|none    snapshot to detect unchanged files against (default: latest with same host and paths)',
+    '      --stdin             read the file content from standard input',
+    '      --stdin-filename    name of the file for --stdin / --stdin-from-command (default: stdin)',
+    '      --stdin-from-command  store the output of COMMAND; a command that fails leaves no snapshot',
+    '      --job NAME          run the job NAME of the config file (repeatable), into the job\'s',
+    '                          primary repository (the config\'s repositories, not --repo)',
+    '      --all               run every job of the config file; a failed job does not stop the others',
+    '',
+    'The config file is --config FILE, else LIFEBOAT_CONFIG, else ./lifeboat.yaml.',
+  ].join('\n'),
+  options: {
+    exclude: { type: 'string', short: 'e', multiple: true },
+    tag: { type: 'string', multiple: true },
+    host: { type: 'string' },
+    parent: { type: 'string' },
+    stdin: { type: 'boolean' },
+    'stdin-filename': { type: 'string' },
+    'stdin-from-command': { type: 'boolean' },
+    job: { type: 'string', multiple: true },
+    all: { type: 'boolean' },
+  },
+  async run(ctx, { values, positionals }) {
+    if (values.job !== undefined || values.all) {
+      // Jobs need the config layer and the database sources; plain backups do not load them.
+      const { runJobsCommand } = await import('./backup-jobs.ts');
+      return runJobsCommand(ctx, { values, positionals });
+    }
+    const access = accessFromContext(ctx);
+    const tags = stringList(values.tag).flatMap((t) => t.split(',')).filter(Boolean);
+    const host = values.host as string | undefined;
+    const started = Date.now();
+    let total: number | undefined;
+    const onProgress = (p: BackupProgress) =>
+      ctx.progress.update(formatTransfer({ files: p.files, bytes: p.bytesRead, totalBytes: total, elapsedMs: Date.now() - started }));
+    let result: BackupResult;
+    try {
+      if (values.stdin || values['stdin-from-command']) {
+        const filename = (values['stdin-filename'] as string | undefined) ?? 'stdin';
+        if (filename.includes('/') || filename === '..' || filename === '.') throw new UsageError(`--stdin-filename: "${filename}" must be a plain file name`);
+        if (values.stdin && values['stdin-from-command']) throw new UsageError('--stdin and --stdin-from-command exclude each other');
+        if (values.stdin && positionals.length) throw new UsageError('--stdin takes no paths');
+        if (values['stdin-from-command'] && !positionals.length) throw new UsageError('--stdin-from-command needs a command after --');
+        const entry = values.stdin
+          ? stdinStream(filename, { stdin: ctx.io.stdin as never })
+          : commandStream(positionals, { path: filename, signal: ctx.signal });
+        result = await runStreamBackup(access, one(entry), { tags, host, onProgress }, ctx.signal);
+      } else {
+        if (!positionals.length) throw new UsageError('backup: give at least one PATH (or --stdin)');
+        void scanTotalBytes(positionals, ctx.signal).then((t) => { total = t; }, () => {});
+        result = await runPathsBackup(access, {
+          paths: positionals,
+          excludes: stringList(values.exclude),
+          tags,
+          host,
+          parent: values.parent as string | undefined,
+          onProgress,
+          onError: (e) => { ctx.progress.done(); ctx.io.stderr.write(`error: ${e.path}: ${e.message}\n`); },
+        }, ctx.signal);
+      }
+    } finally {
+      ctx.progress.done();
+    }
+    report(ctx, result);
+    return result.stats.errors > 0 ? 3 : 0;
+  },
+};
+
+async function* one<T>(item: T): AsyncGenerator<T> {
+  yield item;
+}
+
+function report(ctx: CommandContext, r: BackupResult): void {
+  const s = r.stats;
+  ctx.say(`Files:       ${s.files - s.filesUnchanged} read, ${s.filesUnchanged} unchanged`);
+  ctx.say(`Dirs:        ${s.dirs}`);
+  ctx.say(`Added to the repository: ${formatBytes(s.bytesAdded)} (${s.blobsNew} new blobs, ${s.blobsKnown} already stored)`);
+  ctx.say(`processed ${s.files} files, ${formatBytes(s.bytesRead)} read in ${formatDurationMs(s.durationMs)}`);
+  if (s.errors > 0) ctx.say(`Warning: ${s.errors} items could not be read; the snapshot is incomplete`);
+  ctx.say(`snapshot ${r.snapshotId.slice(0, 8)} saved`);
+  ctx.json({
+    message_type: 'summary',
+    files_new: s.files - s.filesUnchanged,
+    files_unmodified: s.filesUnchanged,
+    dirs: s.dirs,
+    data_blobs: s.blobsNew,
+    data_added: s.bytesAdded,
+    total_files_processed: s.files,
+    total_bytes_processed: s.bytesRead,
+    total_duration: s.durationMs / 1000,
+    errors: r.errors,
+    snapshot_id: r.snapshotId,
+  });
+}

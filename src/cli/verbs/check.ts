@@ -1,0 +1,87 @@
+import type { Command, CommandContext } from '../command.ts';
+import { accessFromContext } from '../access.ts';
+import { runCheck } from '../../app/check.ts';
+import { describeSubset, parseReadDataSubset } from '../../engine/checker/subset.ts';
+import type { CheckProblem, CheckProgress, CheckReport, ReadDataSubset } from '../../engine/checker/types.ts';
+import { UsageError } from '../../errors.ts';
+import { formatBytes } from '../progress.ts';
+
+const PHASES: Record<CheckProgress['phase'], string> = {
+  index: 'load indexes',
+  packs: 'check pack headers',
+  'read-data': 'read data',
+  snapshots: 'check snapshots, trees and blobs',
+  attribute: 'find affected snapshots',
+};
+
+export const checkCommand: Command = {
+  name: 'check',
+  summary: 'check the repository for errors',
+  usage: [
+    'Usage: lifeboat check [--read-data | --read-data-subset SUBSET]',
+    '',
+    'Checks that every snapshot, tree and blob is reachable through the index and that every',
+    'pack the index lists exists with the right size and header. Problems name the snapshots',
+    'and paths they affect. Exit status 0 when no errors were found, 1 otherwise.',
+    '',
+    'Flags:',
+    '      --read-data                 also read every pack and verify every blob',
+    '      --read-data-subset SUBSET   read a subset of packs: n/t (the n-th of t parts, by pack',
+    '                                  ID), x% (random), or a size like 500M (random)',
+  ].join('\n'),
+  options: {
+    'read-data': { type: 'boolean' },
+    'read-data-subset': { type: 'string' },
+  },
+  async run(ctx, { values, positionals }) {
+    if (positionals.length) throw new UsageError(`check: unexpected argument ${JSON.stringify(positionals[0])}`);
+    const subsetText = values['read-data-subset'] as string | undefined;
+    if (subsetText !== undefined && values['read-data']) throw new UsageError('--read-data and --read-data-subset exclude each other');
+    const subset: ReadDataSubset | undefined = subsetText === undefined ? undefined : parseReadDataSubset(subsetText);
+    const readData = values['read-data'] === true;
+    const report = await runCheck(accessFromContext(ctx), {
+      readData,
+      readDataSubset: subset,
+      onProgress: (p) => ctx.progress.update(progressLine(p)),
+    }, ctx.signal);
+    ctx.progress.done();
+    ctx.json({
+      message_type: 'summary',
+      ok: report.errors.length === 0,
+      read_data: readData || subset !== undefined,
+      read_data_subset: subset ? describeSubset(subset) : undefined,
+      errors: report.errors,
+      hints: report.hints,
+      stats: report.stats,
+    });
+    if (!ctx.global.json) printReport(ctx, report, readData ? 'all' : subset ? describeSubset(subset) : undefined);
+    return report.errors.length === 0 ? 0 : 1;
+  },
+};
+
+function progressLine(p: CheckProgress): string {
+  const count = p.total === undefined ? `${p.done}` : `${p.done} / ${p.total}`;
+  return `${PHASES[p.phase]}: ${count}${p.bytes !== undefined ? `, ${formatBytes(p.bytes)}` : ''}`;
+}
+
+function printReport(ctx: CommandContext, report: CheckReport, read: string | undefined): void {
+  const { stats } = report;
+  // Problems go to stderr so that --quiet still shows them.
+  for (const e of report.errors) ctx.io.stderr.write(`${problemText(e)}\n`);
+  for (const h of report.hints) ctx.say(`hint: ${h}`);
+  const orphans = report.hints.filter((h) => h.endsWith('not referenced in any index')).length;
+  if (orphans) ctx.say(`${orphans} pack files are not referenced by any index; this is non-critical (prune removes them)`);
+  ctx.say(
+    `${stats.snapshots} snapshots, ${stats.trees} trees, ${stats.blobs} blobs, ${stats.packs} packs` +
+    (read ? `; read ${stats.packsRead} packs (${formatBytes(stats.bytesRead)})${read === 'all' ? '' : ` for subset ${read}`}` : ''),
+  );
+  if (report.errors.length === 0) ctx.say('no errors were found');
+  else ctx.io.stderr.write(`repository contains errors (${report.errors.length})\n`);
+}
+
+export function problemText(e: CheckProblem): string {
+  const lines = [`error: ${e.message}`];
+  if (e.snapshots?.length) lines.push(`  affects snapshots: ${e.snapshots.map((s) => s.slice(0, 8)).join(' ')}`);
+  if (e.paths?.length) lines.push(`  paths: ${e.paths.join(', ')}${e.pathsTruncated ? ', …' : ''}`);
+  return lines.join('\n');
+}

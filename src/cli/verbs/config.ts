@@ -1,0 +1,39 @@
+import type { Command } from '../command.ts';
+import { checkConfigFile, configFileFrom, configSchemaText } from '../../app/config-file.ts';
+import { UsageError } from '../../errors.ts';
+
+export const configCommand: Command = {
+  name: 'config',
+  summary: 'check the configuration file, or print its JSON Schema',
+  usage: [
+    'Usage: lifeboat [--config FILE] config check',
+    '       lifeboat config schema',
+    '',
+    'check   validate the file (default ./lifeboat.yaml, or LIFEBOAT_CONFIG): every problem is',
+    '        printed with its line and path (e.g. jobs.orders-db.source.port: expected a number);',
+    '        exit 1 if there is any. Password commands are not run.',
+    'schema  print the JSON Schema of the file, for editors (yaml-language-server, VS Code).',
+  ].join('\n'),
+  options: {},
+  async run(ctx, { positionals }) {
+    const [sub, extra] = positionals;
+    if (extra !== undefined) throw new UsageError(`config ${sub}: takes no arguments`);
+    switch (sub) {
+      case 'check': {
+        const file = configFileFrom(ctx.global.config, ctx.io.env);
+        const s = await checkConfigFile(file, ctx.io.env);
+        ctx.json({ message_type: 'config_ok', ...s });
+        ctx.say(`${file}: ok (${s.repositories.length} repositories, ${s.jobs.length} jobs)`);
+        for (const j of s.jobs) ctx.say(`  job ${j.name}: ${j.type} → ${j.repositories.join(', ')}${j.schedule ? ` (schedule ${j.schedule})` : ''}`);
+        return 0;
+      }
+      case 'schema':
+        // The schema itself is the output, with or without --json.
+        ctx.io.stdout.write(configSchemaText());
+        return 0;
+      default:
+        throw new UsageError(sub ? `config: unknown sub-command "${sub}"` : 'config: give a sub-command: check or schema',
+          { hint: 'lifeboat config check | lifeboat config schema' });
+    }
+  },
+};

@@ -1,0 +1,34 @@
+import type { Command } from '../command.ts';
+import { accessFromContext, snapshotFilterFrom, SNAPSHOT_FILTER_OPTIONS } from '../access.ts';
+import { runList } from '../../app/restore.ts';
+import { UsageError } from '../../errors.ts';
+import { snapshotJson } from './snapshots.ts';
+
+export const lsCommand: Command = {
+  name: 'ls',
+  summary: 'list files of a snapshot',
+  usage: 'Usage: lifeboat ls SNAPSHOT|latest [PATH] [--long] [--no-recursive] [--host H] [--tag T] [--path P]',
+  options: {
+    long: { type: 'boolean', short: 'l' },
+    'no-recursive': { type: 'boolean' },
+    ...SNAPSHOT_FILTER_OPTIONS,
+  },
+  async run(ctx, { values, positionals }) {
+    const [ref, path, extra] = positionals;
+    if (!ref || extra !== undefined) throw new UsageError('ls: give a snapshot and at most one path');
+    let first = true;
+    await runList(accessFromContext(ctx), ref, { path, recursive: !values['no-recursive'], filter: snapshotFilterFrom(values) }, (n, snap) => {
+      if (first && ctx.global.json) ctx.json({ ...snapshotJson(snap), struct_type: 'snapshot' });
+      first = false;
+      const node = n.node;
+      if (ctx.global.json) {
+        ctx.json({ name: node.name, type: node.type, path: n.path, uid: node.uid, gid: node.gid, size: node.size,
+          mode: node.mode, mtime: node.mtime, atime: node.atime, ctime: node.ctime, struct_type: 'node' });
+      } else if (values.long) {
+        ctx.say(`${node.type.padEnd(7)} ${String(node.size ?? 0).padStart(12)} ${(node.mtime ?? '').slice(0, 19).replace('T', ' ')} ${n.path}`);
+      } else {
+        ctx.say(n.path);
+      }
+    }, ctx.signal);
+  },
+};

@@ -1,0 +1,103 @@
+import type { Command } from '../command.ts';
+import { accessFromContext, stringList } from '../access.ts';
+import { listSnapshotsAt } from '../../app/snapshots.ts';
+import type { SnapshotEntry } from '../../repo/types.ts';
+import { accessForJob } from '../job-access.ts';
+import { formatBytes } from '../progress.ts';
+import { runAllRepos } from './snapshots-all-repos.ts';
+
+export const snapshotsCommand: Command = {
+  name: 'snapshots',
+  summary: 'list snapshots',
+  usage: [
+    'Usage: lifeboat snapshots [--host HOST] [--tag T[,T…]]… [--path PATH]… [--job NAME]',
+    '',
+    'Snapshots made by jobs show their job, engine, database(s), dump size and duration.',
+    '--job NAME lists that job\'s snapshots, from its primary repository in the config file',
+    '(unless --repo is given). --json prints restic\'s fields plus a "lifeboat" object.',
+    '--all-repos shows, for every repository in the config (or of --job), which holds each snapshot.',
+  ].join('\n'),
+  options: {
+    host: { type: 'string' },
+    tag: { type: 'string', multiple: true },
+    path: { type: 'string', multiple: true },
+    job: { type: 'string' },
+    'all-repos': { type: 'boolean' },
+  },
+  async run(ctx, { values }) {
+    let tags = stringList(values.tag).map((t) => t.split(',').filter(Boolean));
+    const job = values.job as string | undefined;
+    // Every repository of the config (or of --job): which of them holds each snapshot.
+    if (values['all-repos']) return runAllRepos(ctx, { host: values.host as string | undefined, tags, paths: stringList(values.path) }, job);
+    if (job !== undefined) tags = tags.length ? tags.map((set) => [...set, `job=${job}`]) : [[`job=${job}`]];
+    const access = job !== undefined ? (await accessForJob(ctx, job)).access : accessFromContext(ctx);
+    const entries = await listSnapshotsAt(access, {
+      host: values.host as string | undefined,
+      tags,
+      paths: stringList(values.path),
+    }, ctx.signal);
+    ctx.json(entries.map(snapshotJson));
+    if (ctx.global.json) return;
+    const infos = entries.map((e) => jobInfo(e.snapshot.tags ?? []));
+    const withJobs = infos.some((i) => i.job !== undefined || i.engine !== undefined);
+    const rows = entries.map((e, n) => {
+      const base = [e.id.slice(0, 8), e.snapshot.time.replace('T', ' ').slice(0, 19), e.snapshot.hostname ?? ''];
+      if (!withJobs) return [...base, (e.snapshot.tags ?? []).join(','), e.snapshot.paths.join(' ')];
+      const i = infos[n]!;
+      const known = /^(job|engine|db|size|duration)=/;
+      return [...base, i.job ?? '', i.engine ?? '', i.databases.join(','),
+        i.size === undefined ? '' : formatBytes(i.size), i.duration ?? '',
+        (e.snapshot.tags ?? []).filter((t) => !known.test(t) && !/-version=|^dump-format=/.test(t)).join(','),
+        i.job !== undefined ? '' : e.snapshot.paths.join(' ')];
+    });
+    printTable(ctx.say, withJobs ? ['ID', 'Time', 'Host', 'Job', 'Engine', 'Database', 'Size', 'Duration', 'Tags', 'Paths']
+      : ['ID', 'Time', 'Host', 'Tags', 'Paths'], rows);
+    ctx.say(`${entries.length} snapshots`);
+  },
+};
+
+export interface SnapshotJobInfo {
+  job?: string;
+  engine?: string;
+  databases: string[];
+  /** Bytes of the dump(s). */
+  size?: number;
+  /** As tagged, e.g. `12.3s`. */
+  duration?: string;
+  /** `<name>-version=` tags, e.g. { postgres: '16.4', 'pg-dump': '16.4' }. */
+  versions: Record<string, string>;
+}
+
+/** What a job's snapshot tags say: job=, engine=, db=, size=, duration=, *-version=. */
+export function jobInfo(tags: string[]): SnapshotJobInfo {
+  const info: SnapshotJobInfo = { databases: [], versions: {} };
+  for (const t of tags) {
+    const eq = t.indexOf('=');
+    if (eq < 0) continue;
+    const key = t.slice(0, eq);
+    const value = t.slice(eq + 1);
+    if (key === 'job') info.job = value;
+    else if (key === 'engine') info.engine = value;
+    else if (key === 'db') info.databases.push(value);
+    else if (key === 'size' && /^\d+$/.test(value)) info.size = Number(value);
+    else if (key === 'duration') info.duration = value;
+    else if (key.endsWith('-version')) info.versions[key.slice(0, -'-version'.length)] = value;
+  }
+  return info;
+}
+
+/** restic's `snapshots --json` shape (every snapshot field, plus id and short_id) and our job info. */
+export function snapshotJson(e: SnapshotEntry): Record<string, unknown> {
+  const info = jobInfo(e.snapshot.tags ?? []);
+  const extra = info.job !== undefined || info.engine !== undefined ? { lifeboat: info } : {};
+  return { ...e.snapshot, id: e.id, short_id: e.id.slice(0, 8), ...extra };
+}
+
+export function printTable(say: (line: string) => void, header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  say(line(header));
+  say('-'.repeat(widths.reduce((a, w) => a + w + 2, -2)));
+  for (const r of rows) say(line(r));
+  say('-'.repeat(widths.reduce((a, w) => a + w + 2, -2)));
+}

@@ -1,0 +1,8 @@
+// Public entry of the config layer.
+export { loadConfig, parseConfigText, findJob, findRepository, jobRepositories } from './load.ts';
+export type { Env, ConfigProblem } from './load.ts';
+export { configJsonSchema, configJsonSchemaText } from './json-schema.ts';
+export { resolvePassword, readSecretFile } from './secrets.ts';
+export { parseDuration, parseRetentionDuration } from './duration.ts';
+export { interpolateString } from './interpolate.ts';
+export type * from './types.ts';

@@ -1,0 +1,83 @@
+// Chunks one byte stream and stores its chunks as data blobs. Reading and chunking go on while
+// earlier chunks are compressed, encrypted and written: a shared limiter bounds the saves in
+// flight across all files, which bounds memory to about (slots + files being read) × 8 MiB.
+
+import { chunkStream, type ChunkerTables } from '../../repo/chunker.ts';
+import { abortable } from './abortable.ts';
+import type { Repository, SaveBlobResult } from '../../repo/repository-api.ts';
+import type { BlobId, Snapshot, SnapshotId } from '../../repo/types.ts';
+import { AbortedError, throwIfAborted } from '../../errors.ts';
+import type { Limiter } from './limiter.ts';
+import type { BackupError, BackupOptions, BackupStats } from './types.ts';
+
+export interface SaveContext {
+  repo: Repository;
+  tables: ChunkerTables;
+  blobSlots: Limiter;
+  signal: AbortSignal;
+  stats: BackupStats;
+  errors: BackupError[];
+  opts: BackupOptions;
+}
+
+export interface SavedContent {
+  content: BlobId[];
+  size: number;
+}
+
+function account(stats: BackupStats, r: SaveBlobResult): void {
+  if (r.known) stats.blobsKnown++;
+  else {
+    stats.blobsNew++;
+    stats.bytesAdded += r.storedSize;
+  }
+}
+
+/** Stores a stream's chunks; resolves to the blob list once every chunk is saved. */
+export async function saveContent(ctx: SaveContext, source: AsyncIterable<Uint8Array>): Promise<SavedContent> {
+  const pending: Promise<SaveBlobResult>[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of chunkStream(abortable(source, ctx.signal), ctx.tables, ctx.signal)) {
+      size += chunk.length;
+      ctx.stats.bytesRead += chunk.length;
+      const release = await ctx.blobSlots.acquire(ctx.signal);
+      const p = ctx.repo.saveBlob('data', chunk, ctx.signal).finally(release);
+      p.catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
+      pending.push(p);
+    }
+  } catch (err) {
+    await Promise.allSettled(pending);
+    throw err;
+  }
+  const results = await Promise.all(pending);
+  for (const r of results) account(ctx.stats, r);
+  return { content: results.map((r) => r.id), size };
+}
+
+/** Records an item that could not be backed up; the backup goes on without it. */
+export function recordError(ctx: SaveContext, path: string, err: unknown): void {
+  if (err instanceof AbortedError || ctx.signal.aborted) throw err;
+  const e: BackupError = { path, message: err instanceof Error ? err.message : String(err) };
+  ctx.stats.errors++;
+  if (ctx.errors.length < 100) ctx.errors.push(e);
+  ctx.opts.onError?.(e);
+}
+
+/** Saves the root tree's snapshot once all packs and the index are written (restic's order). */
+export async function finishSnapshot(ctx: SaveContext, snapshot: Snapshot): Promise<SnapshotId> {
+  throwIfAborted(ctx.signal);
+  await ctx.repo.flush(ctx.signal);
+  throwIfAborted(ctx.signal);
+  return ctx.repo.saveSnapshot(snapshot, ctx.signal);
+}
+
+/** An AbortSignal that fires when the caller's does or when the backup fails internally. */
+export function linkedAbort(signal: AbortSignal | undefined): AbortController {
+  const ac = new AbortController();
+  if (signal) {
+    if (signal.aborted) ac.abort(signal.reason);
+    else signal.addEventListener('abort', () => ac.abort(signal.reason), { once: true });
+  }
+  return ac;
+}

@@ -1,0 +1,236 @@
+// Walks the filesystem and turns it into trees, bottom-up. Directories are walked one at a time
+// in name order; files are read concurrently (a few at once) so small files do not serialise on
+// blob saves. A directory's tree is saved once all its children are done.
+
+import { constants, type BigIntStats } from 'node:fs';
+import { lstat, open, readdir, stat } from 'node:fs/promises';
+import type { BlobId, Tree, TreeNode } from '../../repo/types.ts';
+import { nodeFromStat, toBig } from '../fs-meta/node-from-stat.ts';
+import { decodeNodeName, encodeNodeName } from '../fs-meta/node-name.ts';
+import type { OwnerNames } from '../fs-meta/owner-names.ts';
+import type { PathFilter } from '../fs-meta/path-filter.ts';
+import { parseTimestamp } from '../fs-meta/timestamp.ts';
+import { recordError, saveContent, type SaveContext, type SavedContent } from './content-saver.ts';
+import type { Limiter } from './limiter.ts';
+import type { PlannedDir, PlannedLeaf } from './target-plan.ts';
+
+export interface WalkContext extends SaveContext {
+  owners: OwnerNames;
+  excludes?: PathFilter;
+  fileSlots: Limiter;
+  /** dev:ino → content of a hard-linked file already read in this run. */
+  hardLinks: Map<string, Promise<SavedContent>>;
+}
+
+/** A read error of the file itself (not of the repository): the file is skipped, not the backup. */
+class ReadFailure extends Error {}
+
+async function* readFailures(src: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const it = src[Symbol.asyncIterator]();
+  for (;;) {
+    let r: IteratorResult<Uint8Array>;
+    try {
+      r = await it.next();
+    } catch (err) {
+      throw new ReadFailure((err as Error).message, { cause: err });
+    }
+    if (r.done) return;
+    yield r.value;
+  }
+}
+
+interface Entry {
+  raw: Buffer;
+  node: Promise<TreeNode | null>;
+}
+
+function sameTime(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'string' || typeof b !== 'string') return false;
+  const x = parseTimestamp(a);
+  return x !== undefined && x === parseTimestamp(b);
+}
+
+/** restic's change detection: same type, size, mtime, ctime and inode, and all blobs still present. */
+function unchanged(ctx: WalkContext, node: TreeNode, prev: TreeNode | undefined): prev is TreeNode & { content: BlobId[] } {
+  if (!prev || prev.type !== 'file' || !Array.isArray(prev.content)) return false;
+  if ((prev.size ?? 0) !== (node.size ?? 0)) return false;
+  if (!sameTime(prev.mtime, node.mtime) || !sameTime(prev.ctime, node.ctime)) return false;
+  if (toBig(prev.inode) !== toBig(node.inode)) return false;
+  return prev.content.every((id) => ctx.repo.lookupBlob('data', id) !== undefined);
+}
+
+async function readFile(ctx: WalkContext, fsPath: string | Buffer, st: BigIntStats): Promise<SavedContent> {
+  let fh;
+  try {
+    // O_NOFOLLOW|O_NONBLOCK: if the file was swapped for a symlink or a fifo since lstat, fail
+    // instead of following it or blocking forever.
+    const flags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+    // O_NOATIME keeps the backup from changing atimes (as restic); it needs ownership or root.
+    fh = await open(fsPath, flags | (constants.O_NOATIME ?? 0)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPERM') return open(fsPath, flags);
+      throw err;
+    });
+    const fst = await fh.stat({ bigint: true });
+    if (!fst.isFile() || fst.ino !== st.ino || fst.dev !== st.dev) throw new Error('file was replaced during backup');
+  } catch (err) {
+    await fh?.close();
+    throw new ReadFailure(`open: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    // Reads of at most 1 MiB, but no larger than the file (+1 to see its end in one read): every
+    // read allocates a buffer of this size, and most files of a tree are small.
+    const highWaterMark = Math.min(1 << 20, Math.max(4096, Number(st.size) + 1));
+    const stream = fh.createReadStream({ highWaterMark, autoClose: false });
+    return await saveContent(ctx, readFailures(stream));
+  } finally {
+    await fh.close();
+  }
+}
+
+async function fileNode(ctx: WalkContext, node: TreeNode, fsPath: string | Buffer, st: BigIntStats, prev: TreeNode | undefined, display: string): Promise<TreeNode | null> {
+  let saved: SavedContent;
+  try {
+    if (unchanged(ctx, node, prev)) {
+      saved = { content: [...prev.content], size: prev.size ?? 0 };
+      ctx.stats.filesUnchanged++;
+    } else if (st.nlink > 1n) {
+      const key = `${st.dev}:${st.ino}`;
+      let p = ctx.hardLinks.get(key);
+      if (!p) {
+        p = readFile(ctx, fsPath, st);
+        p.catch(() => {});
+        ctx.hardLinks.set(key, p);
+      }
+      saved = await p;
+    } else {
+      saved = await readFile(ctx, fsPath, st);
+    }
+  } catch (err) {
+    if (err instanceof ReadFailure) {
+      recordError(ctx, display, err);
+      return null;
+    }
+    throw err;
+  }
+  node.content = saved.content;
+  if (saved.size > 0) node.size = saved.size;
+  else delete node.size;
+  ctx.stats.files++;
+  ctx.opts.onProgress?.({ files: ctx.stats.files, dirs: ctx.stats.dirs, bytesRead: ctx.stats.bytesRead, bytesAdded: ctx.stats.bytesAdded, path: display });
+  return node;
+}
+
+async function subtreeOf(ctx: WalkContext, prev: TreeNode | undefined): Promise<Tree | undefined> {
+  if (prev?.type !== 'dir' || typeof prev.subtree !== 'string') return undefined;
+  try {
+    return await ctx.repo.loadTree(prev.subtree, ctx.signal);
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    return undefined; // an unreadable parent tree only costs re-reading files
+  }
+}
+
+function byName(tree: Tree | undefined): Map<string, TreeNode> {
+  return new Map((tree?.nodes ?? []).map((n) => [n.name, n]));
+}
+
+/**
+ * Archives one item. Directories are finished before this returns; a file's content is still
+ * being saved when it returns (its node settles later), so the walk goes on meanwhile.
+ */
+async function archiveEntry(
+  ctx: WalkContext, raw: Buffer, fsPath: string | Buffer, absPath: string, prev: TreeNode | undefined, planned?: PlannedDir,
+): Promise<Entry | null> {
+  if (ctx.excludes?.matches(absPath)) return null;
+  let node: TreeNode;
+  let st: BigIntStats;
+  try {
+    st = await lstat(fsPath, { bigint: true });
+    // A directory on the way to a target may be a symlink (/var/run → /run): go through it.
+    if (planned && st.isSymbolicLink()) st = await stat(fsPath, { bigint: true });
+    node = await nodeFromStat(raw, st, fsPath, ctx.owners);
+  } catch (err) {
+    recordError(ctx, absPath, err);
+    return null;
+  }
+  if (node.type === 'file') {
+    const release = await ctx.fileSlots.acquire(ctx.signal);
+    const p = fileNode(ctx, node, fsPath, st, prev, absPath).finally(release);
+    p.catch(() => {});
+    return { raw, node: p };
+  }
+  if (node.type === 'dir') {
+    const prevTree = await subtreeOf(ctx, prev);
+    const nodes = planned
+      ? await archivePlanned(ctx, planned, prevTree)
+      : await archiveDirContents(ctx, fsPath, absPath, prevTree, new Set());
+    if (nodes === null) return null;
+    node.subtree = await ctx.repo.saveTree({ nodes }, ctx.signal);
+    ctx.stats.dirs++;
+    return { raw, node: Promise.resolve(node) };
+  }
+  ctx.stats.others++;
+  return { raw, node: Promise.resolve(node) };
+}
+
+async function collect(entries: Entry[]): Promise<TreeNode[]> {
+  const nodes = await Promise.all(entries.map((e) => e.node));
+  const pairs = entries.map((e, i) => ({ raw: e.raw, node: nodes[i]! })).filter((p) => p.node !== null);
+  pairs.sort((a, b) => Buffer.compare(a.raw, b.raw));
+  return pairs.map((p) => p.node as TreeNode);
+}
+
+/** The nodes of one directory on disk, or null if it cannot be listed. */
+async function archiveDirContents(
+  ctx: WalkContext, fsDir: string | Buffer, absDir: string, prevTree: Tree | undefined, skip: Set<string>,
+): Promise<TreeNode[] | null> {
+  let names: Buffer[];
+  try {
+    names = await readdir(fsDir, { encoding: 'buffer' });
+  } catch (err) {
+    recordError(ctx, absDir, err);
+    return null;
+  }
+  names.sort(Buffer.compare);
+  const prevNodes = byName(prevTree);
+  const dirBuf = typeof fsDir === 'string' ? Buffer.from(fsDir) : fsDir;
+  const base = dirBuf.at(-1) === 0x2f ? dirBuf : Buffer.concat([dirBuf, Buffer.from('/')]);
+  const absBase = absDir.endsWith('/') ? absDir : absDir + '/';
+  const entries: Entry[] = [];
+  try {
+    for (const raw of names) {
+      if (skip.has(raw.toString('latin1'))) continue;
+      const e = await archiveEntry(ctx, raw, Buffer.concat([base, raw]), absBase + raw.toString('utf8'), prevNodes.get(encodeNodeName(raw)));
+      if (e) entries.push(e);
+    }
+  } catch (err) {
+    await Promise.allSettled(entries.map((e) => e.node));
+    throw err;
+  }
+  return collect(entries);
+}
+
+/** The nodes of a planned directory: explicit targets plus, for `.`, a walked directory. */
+export async function archivePlanned(ctx: WalkContext, dir: PlannedDir, prevTree: Tree | undefined): Promise<TreeNode[] | null> {
+  const prevNodes = byName(prevTree);
+  const entries: Entry[] = [];
+  const explicit = new Set<string>();
+  try {
+    for (const [name, child] of dir.children) {
+      const raw = Buffer.from(name);
+      explicit.add(raw.toString('latin1'));
+      const planned = child.kind === 'dir' ? child : undefined;
+      const fsPath = (child as PlannedLeaf | PlannedDir).fsPath!;
+      const e = await archiveEntry(ctx, raw, fsPath, fsPath, prevNodes.get(encodeNodeName(raw)), planned);
+      if (e) entries.push(e);
+    }
+    if (dir.walk !== undefined) {
+      const walked = await archiveDirContents(ctx, dir.walk, dir.walk, prevTree, explicit);
+      if (walked) entries.push(...walked.map((n) => ({ raw: decodeNodeName(n.name), node: Promise.resolve(n) })));
+    }
+  } catch (err) {
+    await Promise.allSettled(entries.map((e) => e.node));
+    throw err;
+  }
+  return collect(entries);
+}

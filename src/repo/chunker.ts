@@ -1,0 +1,299 @@
+// Content-defined chunking that cuts exactly where restic cuts for the same polynomial, so data
+// blobs written by Lifeboat dedup with blobs written by restic (restic-format.md §2.11).
+//
+// The rolling hash is a Rabin fingerprint of the last 64 bytes, reduced modulo the repo's
+// polynomial P (degree 53). Appending byte b maps digest d to (d·x^8 + b) mod P; removing the
+// byte that left the window XORs out[b] = b·x^(8·63) mod P. Because the digest is always fully
+// reduced and the map is linear over GF(2), the digest at every place a cut may happen is the
+// plain fingerprint of the 64 bytes before it. That lets us start each chunk from digest 0 with
+// an all-zero window (restic's "reset then shift in a 1" yields the same digests at every cut
+// candidate: the 1 leaves the window exactly when the first candidate is reached).
+//
+// Hot loop: the digest (< 2^53, < 2^61 between shift and reduction) lives in two int32 halves
+// so V8 stays on small-integer math; the outgoing byte is read straight from the input buffer
+// except for the first 64 bytes of each input segment, which use a small ring.
+
+import { AbortedError, UsageError } from '../errors.ts';
+
+export const CHUNK_MIN_SIZE = 512 * 1024;
+export const CHUNK_MAX_SIZE = 8 * 1024 * 1024;
+const WINDOW = 64;
+/** A cut is allowed where the low 20 bits of the digest are zero: ~1 MiB past the minimum. */
+const SPLIT_MASK = (1 << 20) - 1;
+/** Bytes at the start of a chunk that are never hashed: no cut can depend on them. */
+const SKIP = CHUNK_MIN_SIZE - WINDOW;
+
+/** Per-polynomial lookup tables. Plain data (structured-cloneable), so they can be posted to a worker. */
+export interface ChunkerTables {
+  readonly pol: bigint;
+  readonly degree: number;
+  /** out[b] = b·x^(8·63) mod P, split into high and low 32 bits. */
+  readonly outHi: Int32Array;
+  readonly outLo: Int32Array;
+  /** mod[b] = (b·x^deg mod P) | b·x^deg: XOR cancels the overflow byte and adds its reduction. */
+  readonly modHi: Int32Array;
+  readonly modLo: Int32Array;
+}
+
+function bitLength(x: bigint): number {
+  return x === 0n ? 0 : x.toString(2).length;
+}
+
+/** Remainder of a polynomial over GF(2) (bits = coefficients) modulo pol. */
+function polyMod(a: bigint, pol: bigint, polDeg: number): bigint {
+  let len = bitLength(a);
+  while (len - 1 >= polDeg) {
+    a ^= pol << BigInt(len - 1 - polDeg);
+    len = bitLength(a);
+  }
+  return a;
+}
+
+/**
+ * Builds the tables for a polynomial as stored in a repo config (`chunker_polynomial`, hex).
+ * Callers keep the result (e.g. on their open repository) rather than recomputing per file.
+ */
+export function chunkerTables(pol: bigint): ChunkerTables {
+  const degree = bitLength(pol) - 1;
+  // The int32 split needs the shifted-out byte in the high half (deg ≥ 40) and the 8-bit
+  // overflow to fit in 31 bits (deg ≤ 55); restic always generates degree 53.
+  if (typeof pol !== 'bigint' || degree < 40 || degree > 55) {
+    throw new UsageError(`chunker tables: polynomial 0x${pol.toString(16)} has degree ${degree}, expected 53`);
+  }
+  const outHi = new Int32Array(256);
+  const outLo = new Int32Array(256);
+  const modHi = new Int32Array(256);
+  const modLo = new Int32Array(256);
+  const shift = BigInt(8 * (WINDOW - 1));
+  for (let b = 0; b < 256; b++) {
+    const out = polyMod(BigInt(b) << shift, pol, degree);
+    const top = BigInt(b) << BigInt(degree);
+    const mod = polyMod(top, pol, degree) | top;
+    outHi[b] = Number(out >> 32n);
+    outLo[b] = Number(BigInt.asIntN(32, out));
+    modHi[b] = Number(mod >> 32n);
+    modLo[b] = Number(BigInt.asIntN(32, mod));
+  }
+  return { pol, degree, outHi, outLo, modHi, modLo };
+}
+
+/**
+ * Boundary finder: keeps only the rolling state (no data), so it can run in a worker that
+ * returns cut offsets. Feed every byte of the stream exactly once, in order, via scan().
+ */
+export class ChunkScanner {
+  readonly #t: ChunkerTables;
+  readonly #idxShift: number;
+  readonly #win = new Uint8Array(WINDOW);
+  #wpos = 0;
+  #hi = 0;
+  #lo = 0;
+  /** Bytes already in the current chunk. */
+  #count = 0;
+
+  constructor(tables: ChunkerTables) {
+    this.#t = tables;
+    this.#idxShift = tables.degree - 8 - 32;
+  }
+
+  /** Length of the unfinished chunk (bytes seen since the last cut). */
+  get pending(): number {
+    return this.#count;
+  }
+
+  /**
+   * Consumes buf[start, end). Returns the offset just past the cut if a chunk ends inside the
+   * range (state is then reset; call again from that offset), or -1 if the whole range became
+   * part of the current chunk.
+   */
+  scan(buf: Uint8Array, start = 0, end = buf.length): number {
+    let i = start;
+    let count = this.#count;
+    if (count < SKIP) {
+      const n = Math.min(end - i, SKIP - count);
+      i += n;
+      count += n;
+      if (i === end) {
+        this.#count = count;
+        return -1;
+      }
+    }
+    const { outHi, outLo, modHi, modLo } = this.#t;
+    const sh = this.#idxShift;
+    let hi = this.#hi;
+    let lo = this.#lo;
+    // Never hash past the forced cut; chunk offset CHUNK_MAX_SIZE-1 is the last byte.
+    const limit = Math.min(end, i + (CHUNK_MAX_SIZE - count));
+    const segStart = i;
+
+    // Phase A: the first 64 bytes of this segment; the outgoing byte comes from the ring.
+    const win = this.#win;
+    let wpos = this.#wpos;
+    const ringEnd = Math.min(limit, segStart + WINDOW);
+    for (; i < ringEnd; i++) {
+      const b = buf[i]!;
+      const o = win[wpos]!;
+      win[wpos] = b;
+      wpos = (wpos + 1) & (WINDOW - 1);
+      hi ^= outHi[o]!;
+      lo ^= outLo[o]!;
+      const idx = hi >>> sh;
+      hi = (hi << 8) | (lo >>> 24);
+      lo = (lo << 8) | b;
+      hi ^= modHi[idx]!;
+      lo ^= modLo[idx]!;
+      // Chunk offset of this byte is count + (i - segStart); a cut needs length ≥ min.
+      if ((lo & SPLIT_MASK) === 0 && count + (i - segStart) + 1 >= CHUNK_MIN_SIZE) {
+        return this.#cut(i + 1);
+      }
+    }
+    // Phase B: at least 64 bytes were hashed in this chunk, so length ≥ min everywhere here.
+    for (; i < limit; i++) {
+      const b = buf[i]!;
+      const o = buf[i - WINDOW]!;
+      hi ^= outHi[o]!;
+      lo ^= outLo[o]!;
+      const idx = hi >>> sh;
+      hi = (hi << 8) | (lo >>> 24);
+      lo = (lo << 8) | b;
+      hi ^= modHi[idx]!;
+      lo ^= modLo[idx]!;
+      if ((lo & SPLIT_MASK) === 0) return this.#cut(i + 1);
+    }
+    count += i - segStart;
+    if (count >= CHUNK_MAX_SIZE) return this.#cut(i);
+    if (i - segStart > WINDOW) {
+      win.set(buf.subarray(i - WINDOW, i));
+      wpos = 0;
+    }
+    this.#wpos = wpos;
+    this.#hi = hi;
+    this.#lo = lo;
+    this.#count = count;
+    return -1;
+  }
+
+  /** Starts a new chunk (also used after a cut). */
+  reset(): void {
+    this.#win.fill(0);
+    this.#wpos = 0;
+    this.#hi = 0;
+    this.#lo = 0;
+    this.#count = 0;
+  }
+
+  #cut(at: number): number {
+    this.reset();
+    return at;
+  }
+}
+
+/**
+ * Collects the bytes of the current chunk (copied, so callers may reuse input buffers) and
+ * hands each finished chunk out as a fresh, exactly sized Uint8Array (transferable).
+ */
+class ChunkAssembler {
+  #acc = new Uint8Array(0);
+  #len = 0;
+
+  append(buf: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (n === 0) return;
+    if (this.#len + n > this.#acc.length) {
+      // Exactly the first piece (often a whole small file, handed out by take() without a copy),
+      // then geometric growth up to the max chunk size.
+      let size = this.#len === 0 ? n : Math.max(64 * 1024, this.#acc.length * 2);
+      while (size < this.#len + n) size *= 2;
+      const next = new Uint8Array(Math.min(size, CHUNK_MAX_SIZE));
+      next.set(this.#acc.subarray(0, this.#len));
+      this.#acc = next;
+    }
+    this.#acc.set(buf.subarray(start, end), this.#len);
+    this.#len += n;
+  }
+
+  take(buf: Uint8Array, start: number, end: number): Uint8Array {
+    if (start === end && this.#len === this.#acc.length && this.#len > 0) {
+      // The accumulator holds exactly the chunk: hand it out, start a new one.
+      const whole = this.#acc;
+      this.#acc = new Uint8Array(0);
+      this.#len = 0;
+      return whole;
+    }
+    const out = new Uint8Array(this.#len + end - start);
+    out.set(this.#acc.subarray(0, this.#len));
+    out.set(buf.subarray(start, end), this.#len);
+    this.#len = 0;
+    return out;
+  }
+
+  get length(): number {
+    return this.#len;
+  }
+}
+
+/**
+ * Synchronous chunker for one stream (one file). Usable on the main thread or in a worker:
+ * push() every input buffer in order, then finish() once.
+ */
+export class Chunker {
+  readonly #scanner: ChunkScanner;
+  readonly #asm = new ChunkAssembler();
+
+  constructor(tables: ChunkerTables) {
+    this.#scanner = new ChunkScanner(tables);
+  }
+
+  /** Feeds bytes; returns the chunks completed by them (often none). buf may be reused after. */
+  push(buf: Uint8Array): Uint8Array[] {
+    const chunks: Uint8Array[] = [];
+    let pos = 0;
+    while (pos < buf.length) {
+      const cut = this.#scanner.scan(buf, pos, buf.length);
+      if (cut < 0) {
+        this.#asm.append(buf, pos, buf.length);
+        break;
+      }
+      chunks.push(this.#asm.take(buf, pos, cut));
+      pos = cut;
+    }
+    return chunks;
+  }
+
+  /** Ends the stream: the rest is the last chunk, or undefined if nothing is pending. */
+  finish(): Uint8Array | undefined {
+    this.#scanner.reset();
+    if (this.#asm.length === 0) return undefined;
+    return this.#asm.take(new Uint8Array(0), 0, 0);
+  }
+}
+
+/**
+ * Splits a byte stream into restic-compatible chunks, yielding each as its own Uint8Array
+ * (≤ 8 MiB). Holds at most one unfinished chunk plus the current input buffer; an empty
+ * stream yields nothing (restic stores an empty file as `content: []`).
+ */
+export async function* chunkStream(
+  source: AsyncIterable<Uint8Array>,
+  tables: ChunkerTables,
+  signal?: AbortSignal,
+): AsyncGenerator<Uint8Array> {
+  const scanner = new ChunkScanner(tables);
+  const asm = new ChunkAssembler();
+  for await (const buf of source) {
+    if (signal?.aborted) throw new AbortedError('chunk stream: aborted', { cause: signal.reason });
+    let pos = 0;
+    while (pos < buf.length) {
+      const cut = scanner.scan(buf, pos, buf.length);
+      if (cut < 0) {
+        asm.append(buf, pos, buf.length);
+        break;
+      }
+      // Yield before scanning on, so a slow consumer holds back at most one chunk.
+      yield asm.take(buf, pos, cut);
+      pos = cut;
+      if (signal?.aborted) throw new AbortedError('chunk stream: aborted', { cause: signal.reason });
+    }
+  }
+  if (asm.length > 0) yield asm.take(new Uint8Array(0), 0, 0);
+}

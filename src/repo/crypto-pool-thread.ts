@@ -1,0 +1,48 @@
+// Worker side of CryptoPool: runs the CPU-heavy per-blob work (sha256, zstd, AES-CTR, Poly1305)
+// on bytes in a shared slot, writing results back into the same slot, so neither side allocates
+// a buffer per blob for the hand-over. One task at a time; replies carry the task number.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { IntegrityError } from '../errors.ts';
+import { openBlob, sealBlob } from './blob-codec.ts';
+import { createGcHint } from './gc-hint.ts';
+import { sha256Hex, type MasterKey } from './crypto.ts';
+import type { FromPool, ToPool } from './crypto-pool.ts';
+
+const port = parentPort;
+if (!port) throw new Error('crypto pool thread: must run inside a worker');
+const key = workerData as MasterKey;
+// Each seal or open leaves one or two blob-sized buffers behind: collect after about every blob
+// (young collections on this tiny heap cost well under a millisecond; see gc-hint.ts).
+const gcHint = createGcHint(1 << 20);
+
+function run(msg: ToPool): FromPool {
+  const slot = new Uint8Array(msg.slot);
+  const input = slot.subarray(0, msg.len);
+  switch (msg.op) {
+    case 'hash':
+      return { task: msg.task, hex: sha256Hex(input) };
+    case 'seal': {
+      const s = sealBlob(key, input, msg.compress);
+      slot.set(s.bytes);
+      return { task: msg.task, len: s.bytes.length, uncompressedLength: s.uncompressedLength };
+    }
+    case 'open': {
+      const plain = openBlob(key, input, msg.id, msg.uncompressedLength, msg.subject);
+      if (plain.length > slot.length) throw new IntegrityError(`load ${msg.subject}: ${plain.length} bytes do not fit the transfer slot`);
+      slot.set(plain);
+      return { task: msg.task, len: plain.length };
+    }
+  }
+}
+
+port.on('message', (msg: ToPool) => {
+  let reply: FromPool;
+  try {
+    reply = run(msg);
+  } catch (err) {
+    reply = { task: msg.task, error: err instanceof Error ? err.message : String(err), integrity: err instanceof IntegrityError };
+  }
+  port.postMessage(reply);
+  if (msg.op !== 'hash') gcHint(2 * msg.len);
+});

@@ -1,0 +1,197 @@
+// A small pool of worker threads for the per-blob CPU work (sha256, zstd, AES-CTR, Poly1305), so
+// the main thread only reads, chunks and orchestrates. Bytes travel through shared memory slots
+// (one SharedArrayBuffer per task in flight): the caller copies a blob into a slot, the worker
+// hashes / seals / opens it in place. The number of slots bounds both the queue and the memory
+// (slots × slotSize), and nothing is allocated per blob for the hand-over, which keeps the
+// garbage (and so the peak RSS) of long streams low. Threads start on first use and do not keep
+// the process alive while idle.
+
+import { siblingModule } from './sibling-module.ts';
+import { Worker } from 'node:worker_threads';
+import { AbortedError, IntegrityError, LifeboatError } from '../errors.ts';
+import type { MasterKey } from './crypto.ts';
+
+export type ToPool =
+  | { op: 'hash'; task: number; slot: SharedArrayBuffer; len: number }
+  | { op: 'seal'; task: number; slot: SharedArrayBuffer; len: number; compress: boolean }
+  | { op: 'open'; task: number; slot: SharedArrayBuffer; len: number; id: string; uncompressedLength?: number; subject: string };
+
+export type FromPool =
+  | { task: number; hex: string }
+  | { task: number; len: number; uncompressedLength?: number }
+  | { task: number; error: string; integrity: boolean };
+
+type Reply = Exclude<FromPool, { error: string }>;
+
+/** A transfer slot: `bytes` is shared with the worker that runs the slot's current task. */
+export interface Slot {
+  readonly bytes: Uint8Array;
+  release(): void;
+}
+
+export interface CryptoPoolOptions {
+  threads: number;
+  /** Tasks in flight (default 2 per thread). */
+  slots?: number;
+  /** Bytes per slot: the largest blob (plus 32 bytes of crypto overhead) the pool takes. */
+  slotSize: number;
+}
+
+interface Thread {
+  worker: Worker;
+  busy: boolean;
+}
+
+interface Job {
+  msg: ToPool;
+  resolve(r: Reply): void;
+  reject(e: Error): void;
+}
+
+export class CryptoPool {
+  readonly slotSize: number;
+  readonly #key: MasterKey;
+  readonly #threadCount: number;
+  readonly #maxSlots: number;
+  readonly #threads: Thread[] = [];
+  readonly #free: SharedArrayBuffer[] = [];
+  #allocated = 0;
+  readonly #slotWaiters: Array<(s: SharedArrayBuffer) => void> = [];
+  readonly #queue: Job[] = [];
+  readonly #running = new Map<number, { job: Job; thread: Thread }>();
+  #nextTask = 1;
+  #failure: Error | undefined;
+  #closed = false;
+
+  constructor(key: MasterKey, opts: CryptoPoolOptions) {
+    this.#key = key;
+    this.#threadCount = Math.max(1, opts.threads);
+    this.#maxSlots = Math.max(1, opts.slots ?? 2 * this.#threadCount);
+    this.slotSize = opts.slotSize;
+  }
+
+  /** Waits for a free slot (the bounded queue). Release it when done with its bytes. */
+  async acquire(signal?: AbortSignal): Promise<Slot> {
+    this.#check();
+    let sab = this.#free.pop();
+    if (!sab && this.#allocated < this.#maxSlots) {
+      this.#allocated++;
+      sab = new SharedArrayBuffer(this.slotSize);
+    }
+    if (!sab) {
+      sab = await new Promise<SharedArrayBuffer>((resolve, reject) => {
+        const grant = (s: SharedArrayBuffer) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(s);
+        };
+        const onAbort = () => {
+          const i = this.#slotWaiters.indexOf(grant);
+          if (i >= 0) this.#slotWaiters.splice(i, 1);
+          reject(new AbortedError('crypto pool: aborted while waiting for a slot'));
+        };
+        if (signal?.aborted) return onAbort();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.#slotWaiters.push(grant);
+      });
+    }
+    const buf = sab;
+    let released = false;
+    return {
+      bytes: new Uint8Array(buf),
+      release: () => {
+        if (released) return;
+        released = true;
+        const w = this.#slotWaiters.shift();
+        if (w) w(buf);
+        else this.#free.push(buf);
+      },
+    };
+  }
+
+  /** sha256 (hex) of slot bytes [0, len). */
+  async hash(slot: Slot, len: number): Promise<string> {
+    const r = await this.#submit({ op: 'hash', task: 0, slot: slot.bytes.buffer as SharedArrayBuffer, len });
+    return (r as { hex: string }).hex;
+  }
+
+  /** Seals slot bytes [0, len) in place; the sealed blob is then slot bytes [0, result.len). */
+  async seal(slot: Slot, len: number, compress: boolean): Promise<{ len: number; uncompressedLength?: number }> {
+    return (await this.#submit({ op: 'seal', task: 0, slot: slot.bytes.buffer as SharedArrayBuffer, len, compress })) as { len: number; uncompressedLength?: number };
+  }
+
+  /** Opens (MAC, decrypt, unzstd, ID check) slot bytes [0, len) in place; returns the plaintext length. */
+  async open(slot: Slot, len: number, id: string, uncompressedLength: number | undefined, subject: string): Promise<number> {
+    const r = await this.#submit({ op: 'open', task: 0, slot: slot.bytes.buffer as SharedArrayBuffer, len, id, uncompressedLength, subject });
+    return (r as { len: number }).len;
+  }
+
+  #check(): void {
+    if (this.#closed) throw new LifeboatError('error', 'crypto pool: closed');
+    if (this.#failure) throw this.#failure;
+  }
+
+  #submit(msg: ToPool): Promise<Reply> {
+    this.#check();
+    msg.task = this.#nextTask++;
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ msg, resolve, reject });
+      this.#dispatch();
+    });
+  }
+
+  #dispatch(): void {
+    while (this.#queue.length > 0) {
+      let t = this.#threads.find((x) => !x.busy);
+      if (!t && this.#threads.length < this.#threadCount) t = this.#spawn();
+      if (!t) return;
+      const job = this.#queue.shift()!;
+      t.busy = true;
+      t.worker.ref();
+      this.#running.set(job.msg.task, { job, thread: t });
+      t.worker.postMessage(job.msg);
+    }
+  }
+
+  #spawn(): Thread {
+    const worker = new Worker(siblingModule(import.meta.url, 'crypto-pool-thread'), { workerData: this.#key });
+    const t: Thread = { worker, busy: false };
+    worker.on('message', (m: FromPool) => {
+      const r = this.#running.get(m.task);
+      if (!r) return;
+      this.#running.delete(m.task);
+      t.busy = false;
+      if ('error' in m) r.job.reject(m.integrity ? new IntegrityError(m.error) : new LifeboatError('error', `crypto worker: ${m.error}`));
+      else r.job.resolve(m);
+      this.#dispatch();
+      if (!t.busy) worker.unref();
+    });
+    const fail = (err: Error) => {
+      this.#failure ??= err;
+      for (const [task, r] of this.#running) {
+        this.#running.delete(task);
+        r.job.reject(err);
+      }
+      for (const job of this.#queue.splice(0)) job.reject(err);
+    };
+    worker.on('error', (e) => fail(new LifeboatError('error', 'crypto worker: crashed', { cause: e })));
+    worker.on('exit', (code) => fail(new LifeboatError('error', `crypto worker: exited with code ${code}`)));
+    worker.unref();
+    this.#threads.push(t);
+    return t;
+  }
+
+  /** Stops the threads; tasks still queued or running fail. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const err = new LifeboatError('error', 'crypto pool: closed');
+    for (const job of this.#queue.splice(0)) job.reject(err);
+    await Promise.all(this.#threads.map(async (t) => {
+      t.worker.removeAllListeners('exit');
+      t.worker.removeAllListeners('message');
+      await t.worker.terminate();
+    }));
+    for (const r of this.#running.values()) r.job.reject(err);
+    this.#running.clear();
+  }
+}

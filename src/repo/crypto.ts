@@ -1,0 +1,97 @@
+// restic's authenticated encryption: IV(16) ‖ AES-256-CTR(plaintext) ‖ Poly1305-AES(ciphertext).
+// Pure functions over bytes (no I/O, no shared state) so they can move to worker threads later.
+
+import { createCipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { poly1305 } from '@noble/ciphers/_poly1305.js';
+import { IntegrityError } from '../errors.ts';
+
+export interface MasterKey {
+  /** AES-256 key. */
+  encrypt: Uint8Array;
+  /** AES-128 key `k` of Poly1305-AES. */
+  macK: Uint8Array;
+  /** Poly1305 multiplier `r`. */
+  macR: Uint8Array;
+}
+
+export const IV_SIZE = 16;
+export const MAC_SIZE = 16;
+/** Bytes an encrypted object adds to its plaintext. */
+export const CRYPTO_OVERHEAD = IV_SIZE + MAC_SIZE;
+
+export function newRandomKey(): MasterKey {
+  const b = randomBytes(64);
+  return { encrypt: b.subarray(0, 32), macK: b.subarray(32, 48), macR: b.subarray(48, 64) };
+}
+
+/** The 64-byte scrypt output split as restic does: AES key, MAC k, MAC r. */
+export function keyFromBytes(b: Uint8Array): MasterKey {
+  if (b.length !== 64) throw new Error(`key material must be 64 bytes, got ${b.length}`);
+  return { encrypt: b.subarray(0, 32), macK: b.subarray(32, 48), macR: b.subarray(48, 64) };
+}
+
+export function sha256(data: Uint8Array): Uint8Array {
+  return createHash('sha256').update(data).digest();
+}
+
+export function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Poly1305-AES over the ciphertext with the IV as nonce. */
+export function mac(key: MasterKey, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+  // Poly1305-AES as a standard Poly1305 one-time key: r ‖ AES-128_k(nonce).
+  const c = createCipheriv('aes-128-ecb', key.macK, null);
+  c.setAutoPadding(false);
+  const s = c.update(iv);
+  const otk = new Uint8Array(32);
+  otk.set(key.macR, 0);
+  otk.set(s, 16);
+  return poly1305(ciphertext, otk);
+}
+
+/** Encrypts into a fresh buffer of plaintext.length + 32 bytes. */
+export function encrypt(key: MasterKey, plaintext: Uint8Array): Uint8Array {
+  const iv = randomBytes(IV_SIZE);
+  const out = new Uint8Array(plaintext.length + CRYPTO_OVERHEAD);
+  out.set(iv, 0);
+  const c = createCipheriv('aes-256-ctr', key.encrypt, iv);
+  const a = c.update(plaintext);
+  const b = c.final();
+  out.set(a, IV_SIZE);
+  if (b.length) out.set(b, IV_SIZE + a.length);
+  const ct = out.subarray(IV_SIZE, IV_SIZE + plaintext.length);
+  out.set(mac(key, iv, ct), IV_SIZE + plaintext.length);
+  return out;
+}
+
+/**
+ * Checks the MAC, then decrypts. `subject` names the object in the error message
+ * (e.g. `blob 3f2a91c0`), since an IntegrityError must say what is damaged.
+ */
+export function decrypt(key: MasterKey, data: Uint8Array, subject = 'object'): Uint8Array {
+  if (data.length < CRYPTO_OVERHEAD) {
+    throw new IntegrityError(`decrypt ${subject}: ciphertext too short (${data.length} bytes)`);
+  }
+  const iv = data.subarray(0, IV_SIZE);
+  const ct = data.subarray(IV_SIZE, data.length - MAC_SIZE);
+  const tag = data.subarray(data.length - MAC_SIZE);
+  const want = mac(key, iv, ct);
+  if (!timingSafeEqual(tag, want)) {
+    throw new IntegrityError(`decrypt ${subject}: MAC check failed (data damaged or wrong key)`);
+  }
+  const d = createCipheriv('aes-256-ctr', key.encrypt, iv);
+  const a = d.update(ct);
+  const b = d.final();
+  return b.length ? Buffer.concat([a, b]) : a;
+}
+
+/** Like decrypt, but reports a MAC failure as `false` rather than throwing (for key probing). */
+export function tryDecrypt(key: MasterKey, data: Uint8Array): Uint8Array | undefined {
+  if (data.length < CRYPTO_OVERHEAD) return undefined;
+  const iv = data.subarray(0, IV_SIZE);
+  const ct = data.subarray(IV_SIZE, data.length - MAC_SIZE);
+  if (!timingSafeEqual(data.subarray(data.length - MAC_SIZE), mac(key, iv, ct))) return undefined;
+  const d = createCipheriv('aes-256-ctr', key.encrypt, iv);
+  return Buffer.concat([d.update(ct), d.final()]);
+}

@@ -1,0 +1,57 @@
+// What the engine (archiver, restorer, checker, pruner, copier) may ask of an open repository.
+// The implementation lives in repository.ts; this file is the contract between the two.
+
+import type { Storage } from '../storage/types.ts';
+import type {
+  BlobId, BlobLocation, BlobType, KeyId, PackId, RepoConfig, Snapshot, SnapshotEntry, SnapshotId, Tree,
+} from './types.ts';
+
+export interface SaveBlobResult {
+  id: BlobId;
+  /** True when the repository (or this session) already had the blob: nothing was written. */
+  known: boolean;
+  /** Bytes added to pack files for this blob (0 when known). */
+  storedSize: number;
+}
+
+export interface Repository {
+  readonly storage: Storage;
+  readonly config: RepoConfig;
+  /** The key file that opened this repository. */
+  readonly keyId: KeyId;
+
+  /** Reads every index file into memory. Must run before lookups, saves of data, or loads of blobs. */
+  loadIndex(signal?: AbortSignal): Promise<void>;
+  lookupBlob(type: BlobType, id: BlobId): BlobLocation | undefined;
+  /** Every blob the loaded index knows, with its location (one entry per pack it is in). */
+  listBlobs(): Iterable<BlobLocation>;
+  /** Packs the loaded index knows. */
+  listIndexedPacks(): Iterable<PackId>;
+
+  /**
+   * Stores a blob unless known; compression, encryption and MAC may run off the main thread.
+   * Memory is bounded: callers keep a bounded number of saves in flight.
+   */
+  saveBlob(type: BlobType, plaintext: Uint8Array, signal?: AbortSignal): Promise<SaveBlobResult>;
+  /** Loads a blob, checks its MAC, decrypts, decompresses, and verifies its sha256 ID. */
+  loadBlob(type: BlobType, id: BlobId, signal?: AbortSignal): Promise<Uint8Array>;
+  saveTree(tree: Tree, signal?: AbortSignal): Promise<BlobId>;
+  loadTree(id: BlobId, signal?: AbortSignal): Promise<Tree>;
+  /** Finishes open packs and writes the index for them. Call before saving a snapshot. */
+  flush(signal?: AbortSignal): Promise<void>;
+
+  saveSnapshot(snapshot: Snapshot, signal?: AbortSignal): Promise<SnapshotId>;
+  loadSnapshot(id: SnapshotId, signal?: AbortSignal): Promise<Snapshot>;
+  listSnapshots(signal?: AbortSignal): Promise<SnapshotEntry[]>;
+  /** Resolves `latest` or a unique ID prefix (≥ 1 char); NotFoundError otherwise. */
+  findSnapshot(ref: string, signal?: AbortSignal): Promise<SnapshotEntry>;
+  removeSnapshot(id: SnapshotId): Promise<void>;
+
+  /** Encrypts (and in v2 compresses) a JSON file of the given type; returns its storage ID. */
+  saveJson(type: 'snapshot' | 'index' | 'lock', value: unknown, signal?: AbortSignal): Promise<string>;
+  /** Loads, verifies and decodes a JSON file (v1 raw JSON or v2 version byte). */
+  loadJson(type: 'snapshot' | 'index' | 'lock', id: string, signal?: AbortSignal): Promise<unknown>;
+
+  /** Aborts unfinished packs (nothing is written for them) and releases resources. */
+  close(): Promise<void>;
+}

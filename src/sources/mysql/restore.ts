@@ -1,0 +1,126 @@
+// Restore a mariadb-dump SQL stream into a MySQL/MariaDB database with the `mariadb` client
+// (or `mysql`), streamed through stdin.
+//
+// - The dump has no CREATE DATABASE/USE (see source.ts), so it goes into any target; we create
+//   the target (utf8mb4) when missing and drop it again if the restore fails.
+// - The client stops at the first failing statement (no --force) and exits non-zero.
+// - A non-empty target is refused unless `force`. With force, the dump's own
+//   `DROP TABLE IF EXISTS`/`DROP … IF EXISTS` replace same-named objects; others stay.
+// - Chosen tables: the one full dump is filtered by its table sections (dump-filter.ts);
+//   routines and events are left out of a partial restore unless asked for.
+// - DDL cannot be rolled back in MySQL: a failed restore into an existing database can leave
+//   some tables replaced. That is why a non-empty target needs `force`.
+
+import { NotFoundError, UsageError } from '../../errors.ts';
+import type { MysqlConnection } from './connection.ts';
+import { describeServer, findTool, quoteIdent, spawnMysqlTool, withMysqlClient } from './connection.ts';
+import { listDumpObjects, selectTables } from './dump-filter.ts';
+import type { MysqlDumpObject } from './dump-filter.ts';
+
+export interface MysqlTarget {
+  database: string;
+  exists: boolean;
+  tables: number;
+  views: number;
+  routines: number;
+  events: number;
+  nonEmpty: boolean;
+}
+
+export interface MysqlRestoreOptions extends MysqlConnection {
+  /** Target database. */
+  database: string;
+  /** Create the target when missing (default true). */
+  create?: boolean;
+  force?: boolean;
+  /** Restore only these tables/views (with their triggers). */
+  tables?: string[];
+  /** With `tables`: also restore routines / events (always restored in a full restore). */
+  routines?: boolean;
+  events?: boolean;
+  /** Client binary (default `mariadb`, else `mysql`). */
+  clientPath?: string;
+  signal?: AbortSignal;
+}
+
+export interface MysqlRestoreResult {
+  database: string;
+  created: boolean;
+  bytes: number;
+  durationMs: number;
+}
+
+/** What the CLI needs before asking for confirmation. */
+export async function describeMysqlTarget(conn: MysqlConnection, database: string, signal?: AbortSignal): Promise<MysqlTarget> {
+  return withMysqlClient(conn, `mysql restore: inspect target \`${database}\``, signal, async (c) => {
+    const [rows] = await c.query(`
+      SELECT
+        (SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?) AS db,
+        (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE <> 'VIEW') AS t,
+        (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'VIEW') AS v,
+        (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?) AS r,
+        (SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?) AS e`,
+      [database, database, database, database, database]);
+    const r = (rows as Record<string, number | string>[])[0]!;
+    const n = (k: string): number => Number(r[k]);
+    return {
+      database, exists: n('db') > 0, tables: n('t'), views: n('v'), routines: n('r'), events: n('e'),
+      nonEmpty: n('t') + n('v') + n('r') + n('e') > 0,
+    };
+  });
+}
+
+export async function restoreMysql(stream: AsyncIterable<Uint8Array>, opts: MysqlRestoreOptions): Promise<MysqlRestoreResult> {
+  const server = describeServer(opts);
+  const target = await describeMysqlTarget(opts, opts.database, opts.signal);
+  if (target.nonEmpty && !opts.force) {
+    throw new UsageError(
+      `mysql restore into \`${opts.database}\` on ${server}: the database is not empty ` +
+        `(${target.tables} tables, ${target.views} views, ${target.routines} routines, ${target.events} events)`,
+      { hint: 'restore into a new database, or pass --force to replace the dump\'s tables' },
+    );
+  }
+  const client = await findTool(opts.clientPath ? [opts.clientPath] : ['mariadb', 'mysql'], opts.signal);
+  let created = false;
+  if (!target.exists) {
+    if (opts.create === false) throw new NotFoundError(`mysql restore: database \`${opts.database}\` does not exist on ${server}`);
+    await withMysqlClient(opts, `mysql restore: create database \`${opts.database}\``, opts.signal,
+      (c) => c.query(`CREATE DATABASE ${quoteIdent(opts.database)} CHARACTER SET utf8mb4`));
+    created = true;
+  }
+  const label = `${client.command} restore into \`${opts.database}\` on ${server}`;
+  let bytes = 0;
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of stream) { bytes += chunk.length; yield chunk; }
+  }
+  const input = opts.tables && opts.tables.length > 0
+    ? selectTables(counted(), opts.tables, { routines: opts.routines, events: opts.events, label })
+    : counted();
+  try {
+    const tool = await spawnMysqlTool(opts, {
+      label,
+      command: client.command,
+      args: [
+        `--database=${opts.database}`, '--default-character-set=utf8mb4', '--batch',
+        // Dumps group rows into large INSERTs; the server's limit still applies.
+        '--max-allowed-packet=1G',
+      ],
+      signal: opts.signal,
+      stdin: input,
+      stdout: 'ignore',
+    });
+    const r = await tool.done;
+    return { database: opts.database, created, bytes, durationMs: r.durationMs };
+  } catch (err) {
+    if (created) {
+      await withMysqlClient(opts, 'mysql restore: clean up', undefined,
+        (c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(opts.database)}`)).catch(() => {});
+    }
+    throw err;
+  }
+}
+
+/** Objects in a dump (tables, views, triggers, routines, events), read from the stream once. */
+export async function listMysqlDump(stream: AsyncIterable<Uint8Array>): Promise<MysqlDumpObject[]> {
+  return listDumpObjects(stream);
+}

@@ -1,0 +1,4 @@
+import { storageContractSuite } from '../src/storage/contract.ts';
+import { MemoryStore } from '../src/storage/memory/memory-store.ts';
+
+storageContractSuite('memory', async () => ({ store: new MemoryStore({ name: 'contract' }), cleanup: async () => {} }));
