@@ -30,9 +30,11 @@ export interface Repository {
 
   /**
    * Stores a blob unless known; compression, encryption and MAC may run off the main thread.
-   * Memory is bounded: callers keep a bounded number of saves in flight.
+   * Memory is bounded: callers keep a bounded number of saves in flight. `plaintext` must stay
+   * unchanged until `onReleased` is called (at the latest when the promise settles): a caller
+   * that reuses its buffer waits for that, usually long before the blob is sealed.
    */
-  saveBlob(type: BlobType, plaintext: Uint8Array, signal?: AbortSignal): Promise<SaveBlobResult>;
+  saveBlob(type: BlobType, plaintext: Uint8Array, signal?: AbortSignal, onReleased?: () => void): Promise<SaveBlobResult>;
   /** Loads a blob, checks its MAC, decrypts, decompresses, and verifies its sha256 ID. */
   loadBlob(type: BlobType, id: BlobId, signal?: AbortSignal): Promise<Uint8Array>;
   saveTree(tree: Tree, signal?: AbortSignal): Promise<BlobId>;

@@ -169,9 +169,15 @@ export class ResticRepository implements Repository {
     return sizes.every((n) => n + CRYPTO_OVERHEAD <= this.#pool!.slotSize) ? this.#pool : undefined;
   }
 
-  saveBlob(type: BlobType, plaintext: Uint8Array, signal?: AbortSignal): Promise<SaveBlobResult> {
+  saveBlob(type: BlobType, plaintext: Uint8Array, signal?: AbortSignal, onReleased?: () => void): Promise<SaveBlobResult> {
     // Tracked from the first moment (hashing may be asynchronous), so flush() waits for it.
-    const p = this.#saveBlob(type, plaintext, signal);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      onReleased?.();
+    };
+    const p = this.#saveBlob(type, plaintext, signal, release).finally(release);
     const tracked = p.then(() => {}, () => {});
     this.#saving.add(tracked);
     void tracked.then(() => this.#saving.delete(tracked));
@@ -183,7 +189,7 @@ export class ResticRepository implements Repository {
     (this.#gcHint ??= createGcHint(8 << 20))(bytes);
   }
 
-  async #saveBlob(type: BlobType, plaintext: Uint8Array, signal?: AbortSignal): Promise<SaveBlobResult> {
+  async #saveBlob(type: BlobType, plaintext: Uint8Array, signal: AbortSignal | undefined, release: () => void): Promise<SaveBlobResult> {
     this.#usable('save blob');
     throwIfAborted(signal);
     this.#turnover(plaintext.length);
@@ -194,6 +200,8 @@ export class ResticRepository implements Repository {
       if (pool) {
         slot = await pool.acquire(signal);
         slot.bytes.set(plaintext);
+        // The slot holds the bytes now: the caller may reuse its buffer.
+        release();
         id = (await pool.hash(slot, plaintext.length)) as BlobId;
       } else {
         id = sha256Hex(plaintext) as BlobId;
@@ -354,19 +362,25 @@ export class ResticRepository implements Repository {
 
   async #loadFrom(loc: BlobLocation, signal?: AbortSignal): Promise<Uint8Array> {
     const subject = `${loc.type} blob ${short(loc.id)} in pack ${short(loc.pack)}`;
-    const bytes = await this.storage.load({ type: 'data', name: loc.pack }, { offset: loc.offset, length: loc.length }, signal);
-    this.#turnover(bytes.length + (loc.uncompressedLength ?? loc.length));
+    const h = { type: 'data', name: loc.pack } as const;
+    const range = { offset: loc.offset, length: loc.length };
     const pool = this.#poolFor(loc.length, loc.uncompressedLength ?? loc.length);
     if (pool) {
+      // Read straight into the transfer slot (stores that can), so the only buffer this thread
+      // allocates per blob is the plaintext it returns.
       const slot = await pool.acquire(signal);
       try {
-        slot.bytes.set(bytes);
+        const bytes = await this.storage.load(h, range, signal, slot.bytes);
+        if (bytes.buffer !== slot.bytes.buffer) slot.bytes.set(bytes);
+        this.#turnover((bytes.buffer === slot.bytes.buffer ? 0 : bytes.length) + (loc.uncompressedLength ?? loc.length));
         const n = await pool.open(slot, bytes.length, loc.id, loc.uncompressedLength, subject);
         return slot.bytes.slice(0, n);
       } finally {
         slot.release();
       }
     }
+    const bytes = await this.storage.load(h, range, signal);
+    this.#turnover(bytes.length + (loc.uncompressedLength ?? loc.length));
     let plain = decrypt(this.masterKey, bytes, subject);
     if (loc.uncompressedLength !== undefined) {
       try {

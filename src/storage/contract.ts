@@ -102,6 +102,19 @@ export function storageContractSuite(name: string, makeStore: () => Promise<Stor
       await assert.rejects(s.load({ type: 'data', name: hex() }, { offset: 0, length: 1 }), NotFoundError);
     }));
 
+    test('a caller buffer given to load: the result is right whether the store fills it or not', () => withStore(async (s) => {
+      const f = blobFile('data', 100_000);
+      await s.save(f.h, f.data);
+      const into = new Uint8Array(new SharedArrayBuffer(60_000)).fill(0xee);
+      const got = await s.load(f.h, { offset: 1000, length: 50_000 }, undefined, into);
+      assert.deepEqual(Buffer.from(got), Buffer.from(f.data.subarray(1000, 51_000)));
+      if (got.buffer === into.buffer) assert.equal(into[50_000], 0xee, 'wrote past the range');
+      // Too small a buffer is not written past: the store allocates instead.
+      const small = new Uint8Array(10).fill(0xee);
+      assert.deepEqual(Buffer.from(await s.load(f.h, { offset: 0, length: 100 }, undefined, small)), Buffer.from(f.data.subarray(0, 100)));
+      await assert.rejects(s.load({ type: 'data', name: hex() }, { offset: 0, length: 1 }, undefined, into), NotFoundError);
+    }));
+
     test('missing files: load and stat throw NotFoundError, remove is quiet', () => withStore(async (s) => {
       for (const t of ['key', 'lock', 'snapshot', 'index', 'data'] as FileType[]) {
         const h = { type: t, name: hex() };

@@ -81,8 +81,8 @@ export class LimitedStore implements Storage {
   save(h: Handle, data: Uint8Array, signal?: AbortSignal): Promise<void> {
     return this.#sem.run(() => this.inner.save(h, data, signal), signal);
   }
-  load(h: Handle, range?: ByteRange, signal?: AbortSignal): Promise<Uint8Array> {
-    return this.#sem.run(() => this.inner.load(h, range, signal), signal);
+  load(h: Handle, range?: ByteRange, signal?: AbortSignal, into?: Uint8Array): Promise<Uint8Array> {
+    return this.#sem.run(() => this.inner.load(h, range, signal, into), signal);
   }
   stat(h: Handle): Promise<FileInfo> { return this.#sem.run(() => this.inner.stat(h)); }
   remove(h: Handle): Promise<void> { return this.#sem.run(() => this.inner.remove(h)); }

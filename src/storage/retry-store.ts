@@ -89,10 +89,10 @@ export class RetryStore implements Storage {
     return this.#retry(`save ${subject(h)}`, data.length, signal, (s) => this.inner.save(h, data, s));
   }
 
-  load(h: Handle, range?: ByteRange, signal?: AbortSignal): Promise<Uint8Array> {
+  load(h: Handle, range?: ByteRange, signal?: AbortSignal, into?: Uint8Array): Promise<Uint8Array> {
     // Unknown size for whole-file loads: assume a full pack (16 MiB) when stretching the deadline.
     const bytes = range ? range.length : 16 * 1024 * 1024;
-    return this.#retry(`load ${subject(h)}`, bytes, signal, (s) => this.inner.load(h, range, s));
+    return this.#retry(`load ${subject(h)}`, bytes, signal, (s) => this.inner.load(h, range, s, into));
   }
 
   stat(h: Handle): Promise<FileInfo> {

@@ -39,8 +39,12 @@ export interface Storage {
    * random for locks), so saving a name that exists again writes the same bytes and is allowed.
    */
   save(h: Handle, data: Uint8Array, signal?: AbortSignal): Promise<void>;
-  /** Whole file, or a byte range. A missing file throws NotFoundError. */
-  load(h: Handle, range?: ByteRange, signal?: AbortSignal): Promise<Uint8Array>;
+  /**
+   * Whole file, or a byte range. A missing file throws NotFoundError. `into`, when given and
+   * large enough, may receive the bytes (the result is then a view of it), which spares an
+   * allocation per blob on hot paths; a store may ignore it, so callers use the result.
+   */
+  load(h: Handle, range?: ByteRange, signal?: AbortSignal, into?: Uint8Array): Promise<Uint8Array>;
   /** Size of a file; a missing one throws NotFoundError. */
   stat(h: Handle): Promise<FileInfo>;
   /** Every file of a type, in no particular order. */

@@ -99,7 +99,7 @@ export class LocalStore implements Storage {
     }
   }
 
-  async load(h: Handle, range?: ByteRange, signal?: AbortSignal): Promise<Uint8Array> {
+  async load(h: Handle, range?: ByteRange, signal?: AbortSignal, into?: Uint8Array): Promise<Uint8Array> {
     const op = `load ${subject(h)}`;
     throwIfAborted(signal);
     let fh: FileHandle | undefined;
@@ -109,8 +109,8 @@ export class LocalStore implements Storage {
       if (range) checkRange(h, range, size, this.location);
       const offset = range ? range.offset : 0;
       const length = range ? range.length : size;
-      // A fresh, unpooled buffer: callers may keep it or view its ArrayBuffer.
-      const buf = new Uint8Array(length);
+      // The caller's buffer, or a fresh unpooled one: callers may keep it or view its ArrayBuffer.
+      const buf = into && into.length >= length ? into.subarray(0, length) : new Uint8Array(length);
       let done = 0;
       while (done < length) {
         throwIfAborted(signal);
