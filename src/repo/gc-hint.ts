@@ -2,7 +2,7 @@
 // V8 collects their small JS wrappers, and V8 lets tens of MiB of such external memory pile up
 // per isolate before it does. A stream of 1 GiB through the write path then peaks far above its
 // live set. A young-generation collection every few MiB of turnover frees the buffers that died
-// young (well under a millisecond on these heaps); every 16th is a full collection for those
+// young (well under a millisecond on these heaps); every 8th is a full collection for those
 // that were promoted meanwhile. `gc` is reachable without --expose-gc by setting the flag at run
 // time and taking it from a fresh context; where that fails, the hint does nothing.
 
@@ -28,6 +28,6 @@ export function createGcHint(every: number): GcHint {
     turnover += bytes;
     if (turnover < every) return;
     turnover = 0;
-    collect({ type: ++count % 16 === 0 ? 'major' : 'minor' });
+    collect({ type: ++count % 8 === 0 ? 'major' : 'minor' });
   };
 }
