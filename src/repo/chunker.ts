@@ -227,6 +227,18 @@ class ChunkAssembler {
     return out;
   }
 
+  /**
+   * The chunk that ends at `end` of `buf`, without a copy where possible: a view of `buf` when
+   * nothing is pending, else of the accumulator, which the next append() overwrites.
+   */
+  view(buf: Uint8Array, start: number, end: number): Uint8Array {
+    if (this.#len === 0) return buf.subarray(start, end);
+    this.append(buf, start, end);
+    const chunk = this.#acc.subarray(0, this.#len);
+    this.#len = 0;
+    return chunk;
+  }
+
   get length(): number {
     return this.#len;
   }
@@ -269,9 +281,12 @@ export class Chunker {
 }
 
 /**
- * Splits a byte stream into restic-compatible chunks, yielding each as its own Uint8Array
- * (≤ 8 MiB). Holds at most one unfinished chunk plus the current input buffer; an empty
- * stream yields nothing (restic stores an empty file as `content: []`).
+ * Splits a byte stream into restic-compatible chunks (≤ 8 MiB); an empty stream yields nothing
+ * (restic stores an empty file as `content: []`). Each chunk is a view that stays valid only
+ * until the consumer asks for the next one: it points into the current input buffer or into one
+ * accumulator reused for every chunk, so a long stream allocates no buffer per chunk (the
+ * garbage of a copy per chunk, up to 8 MiB each, is what drove peak memory). A consumer that
+ * keeps a chunk copies it, as saveBlob does into its transfer slot.
  */
 export async function* chunkStream(
   source: AsyncIterable<Uint8Array>,
@@ -290,10 +305,10 @@ export async function* chunkStream(
         break;
       }
       // Yield before scanning on, so a slow consumer holds back at most one chunk.
-      yield asm.take(buf, pos, cut);
+      yield asm.view(buf, pos, cut);
       pos = cut;
       if (signal?.aborted) throw new AbortedError('chunk stream: aborted', { cause: signal.reason });
     }
   }
-  if (asm.length > 0) yield asm.take(new Uint8Array(0), 0, 0);
+  if (asm.length > 0) yield asm.view(new Uint8Array(0), 0, 0);
 }

@@ -1,6 +1,7 @@
 // Chunks one byte stream and stores its chunks as data blobs. Reading and chunking go on while
 // earlier chunks are compressed, encrypted and written: a shared limiter bounds the saves in
-// flight across all files, which bounds memory to about (slots + files being read) × 8 MiB.
+// flight across all files. Chunks are views into reused buffers, handed on once copied, so
+// memory is bounded by the repository's slots and packs plus 8 MiB per file being read.
 
 import { chunkStream, type ChunkerTables } from '../../repo/chunker.ts';
 import { abortable } from './abortable.ts';
@@ -42,9 +43,14 @@ export async function saveContent(ctx: SaveContext, source: AsyncIterable<Uint8A
       size += chunk.length;
       ctx.stats.bytesRead += chunk.length;
       const release = await ctx.blobSlots.acquire(ctx.signal);
-      const p = ctx.repo.saveBlob('data', chunk, ctx.signal).finally(release);
+      let taken!: () => void;
+      const chunkFree = new Promise<void>((r) => { taken = r; });
+      const p = ctx.repo.saveBlob('data', chunk, ctx.signal, taken).finally(release);
       p.catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
       pending.push(p);
+      // The chunk is a view the chunker reuses: move on once the repository holds its own copy
+      // (it is copied into a transfer slot at once; the sealing goes on in the background).
+      await chunkFree;
     }
   } catch (err) {
     await Promise.allSettled(pending);
