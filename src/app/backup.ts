@@ -17,7 +17,7 @@ export interface PathsBackupRequest extends Omit<BackupPathsOptions, 'parent' | 
 }
 
 export function runPathsBackup(access: RepositoryAccess, req: PathsBackupRequest, signal: AbortSignal): Promise<BackupResult> {
-  return withRepository(access, 'shared', signal, async (repo) => {
+  return withRepository(access, 'shared', signal, async (repo, signal) => {
     await repo.loadIndex(signal);
     const parent = req.parent === undefined ? 'auto' as const
       : req.parent === 'none' ? undefined
@@ -34,7 +34,7 @@ export function runStreamBackup(
   opts: Omit<BackupStreamsOptions, 'signal'>,
   signal: AbortSignal,
 ): Promise<BackupResult> {
-  return withRepository(access, 'shared', signal, async (repo) => {
+  return withRepository(access, 'shared', signal, async (repo, signal) => {
     await repo.loadIndex(signal);
     return backupStreams(repo, entries, { ...opts, signal, extra: { program_version: PROGRAM_VERSION, ...opts.extra } });
   });

@@ -45,7 +45,7 @@ export function runCopy(from: RepositoryAccess, to: RepositoryAccess, req: CopyR
 export async function withSide<T>(side: 'source' | 'target', access: RepositoryAccess, signal: AbortSignal, fn: (repo: Repository) => Promise<T>): Promise<T> {
   let opened = false;
   try {
-    return await withRepository(access, 'shared', signal, (repo) => {
+    return await withRepository(access, 'shared', signal, (repo, signal) => {
       opened = true;
       return fn(repo);
     });

@@ -84,7 +84,7 @@ export async function runDatabaseRestore(
   const restorer = await loadRestorer(job.source);
   if (!opts.list && !opts.into) throw new UsageError('restore: --into TARGET is required (database name, file path or directory)');
   if (opts.globals && !restorer.restoreGlobals) throw new UsageError('restore: --globals applies to postgres only');
-  return withRepository(access, 'shared', signal, async (repo) => {
+  return withRepository(access, 'shared', signal, async (repo, signal) => {
     await repo.loadIndex(signal);
     const snap = await findJobSnapshot(repo, job, opts.ref, signal);
     const engineTag = snap.snapshot.tags?.find((t) => t.startsWith('engine='))?.slice('engine='.length);

@@ -74,5 +74,5 @@ export async function forgetInOpenRepository(repo: Repository, req: ForgetReques
 export function runForget(access: RepositoryAccess, req: ForgetRequest, signal: AbortSignal): Promise<ForgetOutcome> {
   checkForgetRequest(req); // before opening anything: a usage error needs no password
   const mode = req.dryRun ? (req.prune ? 'shared' : 'none') : 'exclusive';
-  return withRepository(access, mode, signal, (repo) => forgetInOpenRepository(repo, req, signal));
+  return withRepository(access, mode, signal, (repo, signal) => forgetInOpenRepository(repo, req, signal));
 }

@@ -11,18 +11,18 @@ function keyed(repo: Repository): KeyedRepository {
 }
 
 export function listKeysAt(access: RepositoryAccess, signal: AbortSignal): Promise<KeyInfo[]> {
-  return withRepository(access, 'none', signal, (repo) => listKeys(keyed(repo), signal));
+  return withRepository(access, 'none', signal, (repo, signal) => listKeys(keyed(repo), signal));
 }
 
 export function addKeyAt(access: RepositoryAccess, newPassword: PasswordSource, signal: AbortSignal): Promise<KeyId> {
-  return withRepository(access, 'shared', signal, async (repo) => addKey(keyed(repo), await readPassword(newPassword, signal), { signal }));
+  return withRepository(access, 'shared', signal, async (repo, signal) => addKey(keyed(repo), await readPassword(newPassword, signal), { signal }));
 }
 
 export function removeKeyAt(access: RepositoryAccess, idOrPrefix: string, signal: AbortSignal): Promise<KeyId> {
-  return withRepository(access, 'exclusive', signal, (repo) => removeKey(keyed(repo), idOrPrefix, signal));
+  return withRepository(access, 'exclusive', signal, (repo, signal) => removeKey(keyed(repo), idOrPrefix, signal));
 }
 
 export function changePasswordAt(access: RepositoryAccess, newPassword: PasswordSource, signal: AbortSignal): Promise<KeyId> {
-  return withRepository(access, 'exclusive', signal, async (repo) =>
+  return withRepository(access, 'exclusive', signal, async (repo, signal) =>
     changePassword(keyed(repo), await readPassword(newPassword, signal), { signal }));
 }

@@ -41,5 +41,5 @@ export async function pruneOpenRepository(
 
 export function runPrune(access: RepositoryAccess, req: PruneRequest, signal: AbortSignal): Promise<PruneOutcome> {
   // A dry run only reads: a shared lock keeps packs from vanishing under it and lets backups run.
-  return withRepository(access, req.dryRun ? 'shared' : 'exclusive', signal, (repo) => pruneOpenRepository(repo, req, signal));
+  return withRepository(access, req.dryRun ? 'shared' : 'exclusive', signal, (repo, signal) => pruneOpenRepository(repo, req, signal));
 }

@@ -7,7 +7,7 @@ import { openRepository } from '../repo/repository.ts';
 import { acquireLock } from '../repo/lock.ts';
 import type { Repository } from '../repo/repository-api.ts';
 import type { Storage } from '../storage/types.ts';
-import { UsageError } from '../errors.ts';
+import { LockedError, UsageError } from '../errors.ts';
 import { readPassword, type PasswordSource } from './password.ts';
 
 export interface RepositoryAccess {
@@ -35,21 +35,36 @@ export async function withStorage<T>(access: RepositoryAccess, fn: (storage: Sto
   }
 }
 
+/**
+ * Runs `fn` on the open repository under the lock `mode` asks for. `fn` must use the signal it
+ * is given: besides the caller's, it fires when the lock could not be refreshed for so long that
+ * others may take it for stale, and the operation then fails with that LockedError.
+ */
 export async function withRepository<T>(
   access: RepositoryAccess,
   mode: LockMode,
   signal: AbortSignal,
-  fn: (repo: Repository) => Promise<T>,
+  fn: (repo: Repository, signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   return withStorage(access, async (storage) => {
     const password = await readPassword(access.password, signal);
     const repo = await openRepository(storage, password, { signal });
     try {
-      if (mode === 'none') return await fn(repo);
-      const lock = await acquireLock(repo, { exclusive: mode === 'exclusive', retryLockMs: access.retryLockMs ?? 0, signal });
+      if (mode === 'none') return await fn(repo, signal);
+      let lost: LockedError | undefined;
+      const ac = new AbortController();
+      const onAbort = () => ac.abort(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      const lock = await acquireLock(repo, {
+        exclusive: mode === 'exclusive', retryLockMs: access.retryLockMs ?? 0, signal,
+        onLost: (err) => { lost = err; ac.abort(err); },
+      });
       try {
-        return await fn(repo);
+        return await fn(repo, ac.signal);
+      } catch (err) {
+        throw lost ?? err;
       } finally {
+        signal.removeEventListener('abort', onAbort);
         await lock.release();
       }
     } finally {

@@ -25,7 +25,7 @@ export async function resolveSnapshotRef(repo: Repository, ref: string, filter: 
 export function runRestore(
   access: RepositoryAccess, ref: string, target: string, opts: Omit<RestoreOptions, 'signal'> & { filter?: SnapshotFilter }, signal: AbortSignal,
 ): Promise<RestoreResult> {
-  return withRepository(access, 'shared', signal, async (repo) => {
+  return withRepository(access, 'shared', signal, async (repo, signal) => {
     await repo.loadIndex(signal);
     const snapshot = await resolveSnapshotRef(repo, ref, opts.filter, signal);
     return restoreSnapshot(repo, snapshot, target, { ...opts, signal });
@@ -35,7 +35,7 @@ export function runRestore(
 export function runDump(
   access: RepositoryAccess, ref: string, path: string, out: Writable, signal: AbortSignal, filter?: SnapshotFilter,
 ): Promise<DumpResult> {
-  return withRepository(access, 'shared', signal, async (repo) => {
+  return withRepository(access, 'shared', signal, async (repo, signal) => {
     await repo.loadIndex(signal);
     return dumpFile(repo, await resolveSnapshotRef(repo, ref, filter, signal), path, out, signal);
   });
@@ -46,7 +46,7 @@ export function runList(
   access: RepositoryAccess, ref: string, opts: { path?: string; recursive?: boolean; filter?: SnapshotFilter },
   each: (n: ListedNode, snapshot: SnapshotEntry) => void, signal: AbortSignal,
 ): Promise<SnapshotEntry> {
-  return withRepository(access, 'none', signal, async (repo) => {
+  return withRepository(access, 'none', signal, async (repo, signal) => {
     await repo.loadIndex(signal);
     const snapshot = await resolveSnapshotRef(repo, ref, opts.filter, signal);
     for await (const n of listSnapshot(repo, snapshot, { path: opts.path, recursive: opts.recursive, signal })) each(n, snapshot);

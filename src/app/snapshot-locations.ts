@@ -50,7 +50,7 @@ export async function locateSnapshots(repos: readonly NamedRepository[], filter:
   const listings = await Promise.all(repos.map(async (r) => {
     try {
       const access = typeof r.access === 'function' ? await r.access() : r.access;
-      const entries = await withRepository(access, 'none', signal, (repo) => repo.listSnapshots(signal));
+      const entries = await withRepository(access, 'none', signal, (repo, signal) => repo.listSnapshots(signal));
       return { r, entries: entries.filter((e) => matchesFilter(e, filter)) };
     } catch (err) {
       if (signal.aborted) throw err;

@@ -18,7 +18,7 @@ export function matchesFilter(entry: SnapshotEntry, filter: SnapshotFilter): boo
 
 /** Snapshots oldest first, as restic lists them. Needs no lock: snapshot files are immutable. */
 export async function listSnapshotsAt(access: RepositoryAccess, filter: SnapshotFilter, signal: AbortSignal): Promise<SnapshotEntry[]> {
-  return withRepository(access, 'none', signal, async (repo) => {
+  return withRepository(access, 'none', signal, async (repo, signal) => {
     const all = await repo.listSnapshots(signal);
     return all.filter((e) => matchesFilter(e, filter)).sort((a, b) => compareTime(a.snapshot.time, b.snapshot.time));
   });

@@ -14,7 +14,7 @@ export interface UnlockOutcome {
 }
 
 export function runUnlock(access: RepositoryAccess, opts: { removeAll?: boolean }, signal: AbortSignal): Promise<UnlockOutcome> {
-  return withRepository(access, 'none', signal, async (repo) => {
+  return withRepository(access, 'none', signal, async (repo, signal) => {
     const out: UnlockOutcome = { removed: [], kept: [], leftovers: (await repo.storage.removeLeftovers?.('lock')) ?? 0 };
     for (const l of await listLocks(repo, signal)) {
       if (opts.removeAll || isStale(l)) {

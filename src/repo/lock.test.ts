@@ -137,3 +137,27 @@ test('withLock releases after success and after failure', async () => {
   await assert.rejects(withLock(repo, { exclusive: true }, async () => { throw new Error('boom'); }), /boom/);
   assert.equal((await listLocks(repo)).length, 0);
 });
+
+test('a lock that cannot be refreshed for lostAfterMs reports itself lost, once', async () => {
+  const repo = await memRepo();
+  let failing = false;
+  const flaky = {
+    storage: repo.storage,
+    loadJson: repo.loadJson.bind(repo),
+    saveJson: (type: 'lock', value: unknown) => (failing ? Promise.reject(new Error('disk full')) : repo.saveJson(type, value)),
+  } as unknown as typeof repo;
+  const lost: LockedError[] = [];
+  const lock = await acquireLock(flaky, { exclusive: true, refreshMs: 20, lostAfterMs: 400, onLost: (e) => lost.push(e) });
+  await new Promise((r) => setTimeout(r, 70));
+  assert.deepEqual(lost, [], 'good refreshes keep it held');
+  failing = true;
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(lost, [], 'failures within lostAfterMs are tolerated');
+  await new Promise((r) => setTimeout(r, 700));
+  assert.equal(lost.length, 1);
+  assert.ok(lost[0] instanceof LockedError);
+  assert.match(lost[0].message, /not refreshed for \d+ s \(disk full\)/);
+  failing = false;
+  await lock.release();
+  assert.equal((await listLocks(repo)).length, 0);
+});

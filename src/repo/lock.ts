@@ -59,6 +59,13 @@ export interface AcquireOptions extends LockEnv {
   /** Refresh period (default 5 minutes, as restic); 0 disables automatic refresh. */
   refreshMs?: number;
   onRefreshError?: (err: unknown) => void;
+  /**
+   * Called once when refreshes have failed for `lostAfterMs` since the last good one (default:
+   * the stale age less one and a half refresh periods, as restic): other processes may soon take
+   * the lock for stale, so the holder must stop before it writes or deletes more.
+   */
+  onLost?: (err: LockedError) => void;
+  lostAfterMs?: number;
   /** Identity written into the lock; defaults to this process. */
   pid?: number;
   username?: string;
@@ -169,6 +176,10 @@ class HeldLock implements Lock {
   readonly #content: () => LockFile;
   readonly #timer: NodeJS.Timeout | undefined;
   readonly #onError: ((err: unknown) => void) | undefined;
+  readonly #onLost: ((err: LockedError) => void) | undefined;
+  readonly #lostAfterMs: number;
+  #lastRefreshed = Date.now();
+  #lost = false;
   #released = false;
   #refreshing: Promise<void> | undefined;
 
@@ -178,7 +189,9 @@ class HeldLock implements Lock {
     this.exclusive = opts.exclusive;
     this.#content = content;
     this.#onError = opts.onRefreshError;
+    this.#onLost = opts.onLost;
     const every = opts.refreshMs ?? REFRESH_EVERY_MS;
+    this.#lostAfterMs = opts.lostAfterMs ?? STALE_AFTER_MS - 1.5 * every;
     if (every > 0) {
       this.#timer = setInterval(() => {
         this.refresh().catch(() => {});
@@ -198,11 +211,18 @@ class HeldLock implements Lock {
         const old = this.#id;
         const id = await this.#repo.saveJson('lock', this.#content());
         this.#id = id;
+        this.#lastRefreshed = Date.now();
         await this.#repo.storage.remove({ type: 'lock', name: old });
         this.refreshError = undefined;
       } catch (err) {
         this.refreshError = err;
         this.#onError?.(err);
+        const since = Date.now() - this.#lastRefreshed;
+        if (!this.#lost && !this.#released && since >= this.#lostAfterMs) {
+          this.#lost = true;
+          const why = err instanceof Error ? err.message : String(err);
+          this.#onLost?.(new LockedError(`lock not refreshed for ${Math.round(since / 1000)} s (${why}); stopped before another process could take it for stale`, { cause: err }));
+        }
         throw err;
       } finally {
         this.#refreshing = undefined;
