@@ -155,8 +155,10 @@ test('a lock that cannot be refreshed for lostAfterMs reports itself lost, once'
   assert.deepEqual(lost, [], 'failures within lostAfterMs are tolerated');
   await new Promise((r) => setTimeout(r, 700));
   assert.equal(lost.length, 1);
-  assert.ok(lost[0] instanceof LockedError);
-  assert.match(lost[0].message, /not refreshed for \d+ s \(disk full\)/);
+  // (deepEqual above narrowed `lost` to never[] for the type checker)
+  const first = lost[0] as LockedError | undefined;
+  assert.ok(first instanceof LockedError);
+  assert.match(first.message, /not refreshed for \d+ s \(disk full\)/);
   failing = false;
   await lock.release();
   assert.equal((await listLocks(repo)).length, 0);
