@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pseudoRandom } from '../src/engine/engine-test-support.ts';
-import { resticOk, tempDir } from '../src/repo/test-support.ts';
+import { pseudoRandom } from './support/engine-fixture.ts';
+import { resticOk, tempDir } from './support/repo.ts';
 import { runCli } from './e2e-support.ts';
 
 test('init --copy-chunker-params keeps copied data deduplicating', { timeout: 120_000 }, async () => {

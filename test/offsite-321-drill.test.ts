@@ -11,8 +11,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/index.ts';
 import { replicateJobSnapshot } from '../src/app/replicate.ts';
-import { buildFixture, diffTrees } from '../src/engine/engine-test-support.ts';
-import { tempDir } from '../src/repo/test-support.ts';
+import { buildFixture, diffTrees } from './support/engine-fixture.ts';
+import { tempDir } from './support/repo.ts';
 import { runCli } from './e2e-support.ts';
 import { createBucket, emptyBucket, resticS3Env, startS3, uniqueBucket, type S3Env } from './storage-s3-helpers.ts';
 

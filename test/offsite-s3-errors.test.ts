@@ -7,7 +7,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { tempDir } from '../src/repo/test-support.ts';
+import { tempDir } from './support/repo.ts';
 import { runCli } from './e2e-support.ts';
 import { startFaultProxy } from './support/fault-proxy.ts';
 import { createBucket, emptyBucket, resticS3Env, startS3, uniqueBucket, type S3Env } from './storage-s3-helpers.ts';

@@ -8,8 +8,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { buildFixture, diffTrees } from '../src/engine/engine-test-support.ts';
-import { tempDir } from '../src/repo/test-support.ts';
+import { buildFixture, diffTrees } from './support/engine-fixture.ts';
+import { tempDir } from './support/repo.ts';
 import { runCli } from './e2e-support.ts';
 import { createBucket, emptyBucket, resticS3Env, startS3, uniqueBucket, type S3Env } from './storage-s3-helpers.ts';
 

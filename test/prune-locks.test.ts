@@ -16,7 +16,7 @@ import { openRepository } from '../src/repo/repository.ts';
 import { listLocks } from '../src/repo/lock.ts';
 import { formatRfc3339 } from '../src/repo/time.ts';
 import { hostname } from 'node:os';
-import { pseudoRandom } from '../src/engine/engine-test-support.ts';
+import { pseudoRandom } from './support/engine-fixture.ts';
 import {
   PW, buildHistory, hashDir, lifeboat, makeFixture, restic, resticOk, resticRestoreHash, resticSnapshots, startLifeboat, type Fixture,
 } from './support/prune-helpers.ts';

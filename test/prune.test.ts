@@ -12,7 +12,7 @@ import { listPackFiles } from '../src/repo/repack.ts';
 import type { SnapshotEntry } from '../src/repo/types.ts';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pseudoRandom } from '../src/engine/engine-test-support.ts';
+import { pseudoRandom } from './support/engine-fixture.ts';
 import { cheapenKey } from './retention-restic-helpers.ts';
 import { PW, buildHistory, hashDir, lifeboat, makeFixture, repoSize, restic, resticOk, resticRestoreHash, resticSnapshots } from './support/prune-helpers.ts';
 

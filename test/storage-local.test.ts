@@ -6,7 +6,7 @@ import { mkdtemp, readdir, rm, stat, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createHash } from 'node:crypto';
-import { storageContractSuite } from '../src/storage/contract.ts';
+import { storageContractSuite } from './support/storage-contract.ts';
 import { LocalStore } from '../src/storage/local/local-store.ts';
 import { NotFoundError, StorageError } from '../src/errors.ts';
 

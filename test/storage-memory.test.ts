@@ -1,4 +1,4 @@
-import { storageContractSuite } from '../src/storage/contract.ts';
+import { storageContractSuite } from './support/storage-contract.ts';
 import { MemoryStore } from '../src/storage/memory/memory-store.ts';
 
 storageContractSuite('memory', async () => ({ store: new MemoryStore({ name: 'contract' }), cleanup: async () => {} }));

@@ -2,7 +2,7 @@
 // flaky store, plus the shared storage contract run through both wrappers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { storageContractSuite } from '../src/storage/contract.ts';
+import { storageContractSuite } from './support/storage-contract.ts';
 import { MemoryStore } from '../src/storage/memory/memory-store.ts';
 import { RetryStore } from '../src/storage/retry-store.ts';
 import type { RetryOptions } from '../src/storage/retry-store.ts';

@@ -8,7 +8,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { storageContractSuite } from '../src/storage/contract.ts';
+import { storageContractSuite } from './support/storage-contract.ts';
 import { S3Store } from '../src/storage/s3/s3-store.ts';
 import { LocalStore } from '../src/storage/local/local-store.ts';
 import { RetryStore } from '../src/storage/retry-store.ts';

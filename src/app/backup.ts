@@ -7,8 +7,8 @@ import type { BackupPathsOptions, BackupResult, BackupStreamsOptions } from '../
 import { NotFoundError } from '../errors.ts';
 import type { StreamEntry } from '../sources/types.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
+import { PROGRAM_VERSION } from '../version.ts';
 
-export const PROGRAM_VERSION = 'lifeboat 0.1.0';
 
 export interface PathsBackupRequest extends Omit<BackupPathsOptions, 'parent' | 'signal'> {
   paths: string[];

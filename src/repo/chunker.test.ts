@@ -10,23 +10,12 @@ import {
   CHUNK_MAX_SIZE, CHUNK_MIN_SIZE, Chunker, ChunkScanner, chunkStream, chunkerTables,
 } from './chunker.ts';
 import type { ChunkerTables } from './chunker.ts';
+import { pseudoRandom } from '../../test/support/random-data.ts';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
 const TEST_POL = 0x3da3358b4dc173n; // the example polynomial from restic's design doc
 
-/** Deterministic bytes (xorshift32), so a failure reproduces. */
-function pseudoRandom(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  const words = new Uint32Array(out.buffer, 0, n >>> 2);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    words[i] = x;
-  }
-  for (let i = words.length * 4; i < n; i++) out[i] = i & 0xff;
-  return out;
-}
 
 /** Random blocks separated by long zero runs: zero windows have digest 0, so cuts land at the minimum. */
 function zeroRuns(seed: number): Uint8Array {
@@ -231,7 +220,7 @@ test('chunk IDs equal restic\'s blob IDs for the repo polynomial', { timeout: 18
     const tables = chunkerTables(BigInt('0x' + config.chunker_polynomial));
 
     const files: Record<string, Uint8Array> = {
-      'random.bin': pseudoRandom(32 * MiB + 4321, Date.now() & 0xffff),
+      'random.bin': pseudoRandom(32 * MiB + 4321, 20261201),
       'zero-runs.bin': zeroRuns(11),
       'periodic.bin': periodic(5),
       'just-over-min.bin': pseudoRandom(CHUNK_MIN_SIZE + 100, 13),

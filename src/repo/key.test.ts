@@ -5,7 +5,7 @@ import { LocalStore } from '../storage/local/local-store.ts';
 import { UsageError, WrongPasswordError } from '../errors.ts';
 import { initRepository, openRepository } from './repository.ts';
 import { addKey, changePassword, listKeys, removeKey } from './key.ts';
-import { FAST_SCRYPT, restic, resticOk, tempDir } from './test-support.ts';
+import { FAST_SCRYPT, restic, resticOk, tempDir } from '../../test/support/repo.ts';
 
 test('key add/list/remove/passwd, and restic opens with the keys we add', async () => {
   await using dir = await tempDir();

@@ -7,7 +7,7 @@ import { LockedError } from '../errors.ts';
 import { initRepository } from './repository.ts';
 import { acquireLock, isStale, listLocks, removeAllLocks, removeStaleLocks } from './lock.ts';
 import { formatRfc3339 } from './time.ts';
-import { FAST_SCRYPT, restic, resticOk, tempDir } from './test-support.ts';
+import { FAST_SCRYPT, restic, resticOk, tempDir } from '../../test/support/repo.ts';
 
 const PW = 'lock-test';
 

@@ -8,7 +8,7 @@ import type { FileType, Storage } from '../storage/types.ts';
 import { StorageError } from '../errors.ts';
 import { initRepository, openRepository } from './repository.ts';
 import { readPackHeader } from './pack.ts';
-import { FAST_SCRYPT } from './test-support.ts';
+import { FAST_SCRYPT } from '../../test/support/repo.ts';
 import type { BlobId } from './types.ts';
 
 const PW = 'pipe';

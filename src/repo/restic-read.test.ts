@@ -12,7 +12,7 @@ import { isIrreducible } from './polynomial.ts';
 import { sha256Hex } from './crypto.ts';
 import { parseJsonBytes, stringifyJson } from './json.ts';
 import { readPackHeader } from './pack.ts';
-import { resticOk, tempDir } from './test-support.ts';
+import { resticOk, tempDir } from '../../test/support/repo.ts';
 import type { BlobId, Tree } from './types.ts';
 import type { ResticRepository } from './repository.ts';
 

@@ -6,7 +6,7 @@
 import { createServer, request } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { prng } from './prng.ts';
+import { prng } from './random-data.ts';
 
 export type Fault = 'reset' | '500' | '503' | 'cut' | 'stall' | 'pass';
 

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStore } from '../../src/storage/local/local-store.ts';
 import { initRepository, openRepository } from '../../src/repo/repository.ts';
-import { FAST_SCRYPT, restic, resticOk } from '../../src/repo/test-support.ts';
+import { FAST_SCRYPT, restic, resticOk } from './repo.ts';
 import { backupPaths } from '../../src/engine/archiver/archiver.ts';
-import { pseudoRandom } from '../../src/engine/engine-test-support.ts';
+import { pseudoRandom } from './engine-fixture.ts';
 
 export const PW = 'prune-test-password';
 export const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
@@ -40,7 +40,7 @@ export async function makeFixture(prefix = 'lifeboat-prune-'): Promise<Fixture> 
   };
 }
 
-import { prng } from './prng.ts';
+import { prng } from './random-data.ts';
 
 export { prng };
 

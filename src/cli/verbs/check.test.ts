@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { LocalStore } from '../../storage/local/local-store.ts';
 import { initRepository } from '../../repo/repository.ts';
-import { FAST_SCRYPT, tempDir } from '../../repo/test-support.ts';
+import { FAST_SCRYPT, tempDir } from '../../../test/support/repo.ts';
 import { backupPaths } from '../../engine/archiver/archiver.ts';
 import { UsageError } from '../../errors.ts';
 import type { CommandContext, GlobalOptions } from '../command.ts';

@@ -7,9 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { initRepository } from '../../repo/repository.ts';
-import { FAST_SCRYPT, resticOk, tempDir } from '../../repo/test-support.ts';
+import { FAST_SCRYPT, resticOk, tempDir } from '../../../test/support/repo.ts';
 import { LocalStore } from '../../storage/local/local-store.ts';
-import { buildFixture, diffTrees } from '../engine-test-support.ts';
+import { buildFixture, diffTrees } from '../../../test/support/engine-fixture.ts';
 import { restoreSnapshot } from '../restorer/restorer.ts';
 import { backupPaths } from './archiver.ts';
 

@@ -7,9 +7,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AbortedError, NotFoundError } from '../../errors.ts';
 import { initRepository } from '../../repo/repository.ts';
-import { FAST_SCRYPT, tempDir } from '../../repo/test-support.ts';
+import { FAST_SCRYPT, tempDir } from '../../../test/support/repo.ts';
 import { MemoryStore } from '../../storage/memory/memory-store.ts';
-import { buildFixture } from '../engine-test-support.ts';
+import { buildFixture } from '../../../test/support/engine-fixture.ts';
 import { listSnapshot } from '../restorer/snapshot-walk.ts';
 import { backupPaths } from './archiver.ts';
 

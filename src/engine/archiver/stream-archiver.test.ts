@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { AbortedError, SourceError } from '../../errors.ts';
 import { initRepository } from '../../repo/repository.ts';
-import { FAST_SCRYPT, restic, resticOk, tempDir } from '../../repo/test-support.ts';
+import { FAST_SCRYPT, restic, resticOk, tempDir } from '../../../test/support/repo.ts';
 import { LocalStore } from '../../storage/local/local-store.ts';
 import { commandStream } from '../../sources/command/command-stream.ts';
 import type { StreamEntry } from '../../sources/types.ts';

@@ -8,7 +8,7 @@ import { chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/pr
 import { join } from 'node:path';
 import { LocalStore } from '../../storage/local/local-store.ts';
 import { initRepository, openRepository, type ResticRepository } from '../../repo/repository.ts';
-import { FAST_SCRYPT, restic, resticOk, tempDir } from '../../repo/test-support.ts';
+import { FAST_SCRYPT, restic, resticOk, tempDir } from '../../../test/support/repo.ts';
 import type { BlobId, SnapshotId } from '../../repo/types.ts';
 import { backupPaths } from '../archiver/archiver.ts';
 import { checkRepository } from './checker.ts';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { MemoryStore } from '../../storage/memory/memory-store.ts';
 import { initRepository, type ResticRepository } from '../../repo/repository.ts';
-import { FAST_SCRYPT } from '../../repo/test-support.ts';
+import { FAST_SCRYPT } from '../../../test/support/repo.ts';
 import type { BlobId, SnapshotId, TreeNode } from '../../repo/types.ts';
 import { checkRepository } from './checker.ts';
 

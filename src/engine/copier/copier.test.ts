@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initRepository, openRepository } from '../../repo/repository.ts';
-import { FAST_SCRYPT, restic, resticOk, tempDir } from '../../repo/test-support.ts';
+import { FAST_SCRYPT, restic, resticOk, tempDir } from '../../../test/support/repo.ts';
 import { LocalStore } from '../../storage/local/local-store.ts';
 import { backupPaths } from '../archiver/archiver.ts';
-import { buildFixture, diffTrees, pseudoRandom } from '../engine-test-support.ts';
+import { buildFixture, diffTrees, pseudoRandom } from '../../../test/support/engine-fixture.ts';
 import { copySnapshots, similarSnapshots } from './copier.ts';
 
 const SRC_PW = 'source-password';

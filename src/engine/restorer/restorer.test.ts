@@ -8,12 +8,12 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSyn
 import { join } from 'node:path';
 import { IntegrityError } from '../../errors.ts';
 import { initRepository } from '../../repo/repository.ts';
-import { FAST_SCRYPT, tempDir } from '../../repo/test-support.ts';
+import { FAST_SCRYPT, tempDir } from '../../../test/support/repo.ts';
 import type { Repository } from '../../repo/repository-api.ts';
 import type { BlobId, SnapshotId, TreeNode } from '../../repo/types.ts';
 import { MemoryStore } from '../../storage/memory/memory-store.ts';
 import { backupPaths } from '../archiver/archiver.ts';
-import { buildFixture } from '../engine-test-support.ts';
+import { buildFixture } from '../../../test/support/engine-fixture.ts';
 import { restoreSnapshot } from './restorer.ts';
 
 async function snapshotOf(repo: Repository, nodes: TreeNode[]): Promise<SnapshotId> {

@@ -2,15 +2,13 @@
 // restic's format has traps for, and a comparison of two trees by content and metadata.
 
 import { execFileSync } from 'node:child_process';
-import { createHash, createCipheriv } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pseudoRandom } from './random-data.ts';
 
-/** Deterministic pseudo-random bytes (AES-CTR keystream of a seed). */
-export function pseudoRandom(size: number, seed: number): Buffer {
-  const key = createHash('sha256').update(`seed-${seed}`).digest();
-  return createCipheriv('aes-256-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(size));
-}
+export { pseudoRandom };
+
 
 /** Sets atime/mtime with full nanoseconds (fs.utimes cannot) through touch(1). */
 export function touchNs(path: string, sec: number, nsec: number): void {

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ScryptParams } from './key.ts';
+import type { ScryptParams } from '../../src/repo/key.ts';
 
 /** Cheap scrypt parameters so tests do not spend seconds per key; restic accepts any. */
 export const FAST_SCRYPT: ScryptParams = { N: 1024, r: 8, p: 1 };

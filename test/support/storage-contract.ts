@@ -4,8 +4,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import type { FileInfo, FileType, Handle, Storage } from './types.ts';
-import { AbortedError, NotFoundError, StorageError } from '../errors.ts';
+import type { FileInfo, FileType, Handle, Storage } from '../../src/storage/types.ts';
+import { AbortedError, NotFoundError, StorageError } from '../../src/errors.ts';
 
 export interface StoreUnderTest {
   /** A fresh store whose repository has not been created yet. */
