@@ -8,7 +8,7 @@ import { parseLocation } from '../storage/location.ts';
 import type { Repository } from '../repo/repository-api.ts';
 import type { SnapshotEntry } from '../repo/types.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
-import { matchesFilter, type SnapshotFilter } from './snapshots.ts';
+import { matchesFilter, selectSnapshot, type SnapshotFilter } from './snapshots.ts';
 
 export interface CopyRequest {
   /** Snapshot IDs (prefixes) or `latest` in the source; empty = every snapshot matching `filter`. */
@@ -66,13 +66,13 @@ function displayLocation(location: string): string {
   }
 }
 
-/** The source snapshots a copy considers: the named ones (each must exist), else all that match. */
+/** The source snapshots a copy considers: the named ones (each must exist and match the filter), else all that match. */
 export async function selectSnapshots(src: Repository, req: Pick<CopyRequest, 'snapshots' | 'filter'>, signal: AbortSignal): Promise<SnapshotEntry[]> {
   if (req.snapshots?.length) {
     const out = new Map<string, SnapshotEntry>();
     for (const ref of req.snapshots) {
-      const e = await src.findSnapshot(ref, signal).catch((cause: unknown) => {
-        throw new NotFoundError(`copy: snapshot ${ref} not found in ${src.storage.location}`, { cause });
+      const e = await selectSnapshot(src, ref, req.filter, signal).catch((cause: unknown) => {
+        throw new NotFoundError(`copy: snapshot ${ref} in ${src.storage.location}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
       });
       out.set(e.id, e);
     }

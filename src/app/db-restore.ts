@@ -14,13 +14,17 @@ import { blobStream, fileContent, findNode } from '../engine/restorer/snapshot-w
 import { displayName } from '../engine/fs-meta/node-name.ts';
 import { loadRestorer, type DbRestorer, type TargetState } from '../sources/restore-registry.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
-import { compareTime } from './snapshots.ts';
+import { jobFilter, selectSnapshot, type SnapshotFilter } from './snapshots.ts';
 
 export type { TargetState };
 
 export interface DbRestoreOptions {
-  /** Snapshot ID (prefix) or `latest` (the job's latest snapshot). */
+  /** Snapshot ID (prefix) or `latest`: the job's newest snapshot matching `filter`. */
   ref: string;
+  /** --host/--tag/--path; narrowed to the job's snapshots here. */
+  filter?: SnapshotFilter;
+  /** Told which snapshot was chosen, before anything is read or touched. */
+  onSnapshot?: (entry: SnapshotEntry) => void;
   /** Which dump of the snapshot (a database name); default: the only one. */
   database?: string;
   /** Database name, file path (sqlite) or directory (redis). Not needed with `list`. */
@@ -52,14 +56,6 @@ export interface DbRestoreOutcome {
   globalsErrors?: string[];
 }
 
-/** `latest` = the newest snapshot tagged job=NAME; anything else is a snapshot ID (prefix). */
-export async function findJobSnapshot(repo: Repository, job: JobConfig, ref: string, signal: AbortSignal): Promise<SnapshotEntry> {
-  if (ref !== 'latest') return repo.findSnapshot(ref, signal);
-  const mine = (await repo.listSnapshots(signal)).filter((e) => e.snapshot.tags?.includes(`job=${job.name}`));
-  if (mine.length === 0) throw new NotFoundError(`restore: job ${job.name} has no snapshot in this repository`);
-  return mine.sort((a, b) => compareTime(a.snapshot.time, b.snapshot.time)).at(-1)!;
-}
-
 async function dumpNamesIn(repo: Repository, snap: SnapshotEntry, r: DbRestorer, signal: AbortSignal): Promise<string[]> {
   const dir = await findNode(repo, snap, `/${r.root}`, signal).catch(() => undefined);
   if (dir?.type !== 'dir' || typeof dir.subtree !== 'string') {
@@ -86,7 +82,8 @@ export async function runDatabaseRestore(
   if (opts.globals && !restorer.restoreGlobals) throw new UsageError('restore: --globals applies to postgres only');
   return withRepository(access, 'shared', signal, async (repo, signal) => {
     await repo.loadIndex(signal);
-    const snap = await findJobSnapshot(repo, job, opts.ref, signal);
+    const snap = await selectSnapshot(repo, opts.ref, jobFilter(job.name, opts.filter), signal);
+    opts.onSnapshot?.(snap);
     const engineTag = snap.snapshot.tags?.find((t) => t.startsWith('engine='))?.slice('engine='.length);
     if (engineTag !== undefined && engineTag !== restorer.engine) {
       throw new UsageError(`restore: snapshot ${snap.id.slice(0, 8)} is a ${engineTag} backup, but job ${job.name} is ${restorer.engine}`);

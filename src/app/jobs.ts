@@ -7,19 +7,17 @@
 // snapshot, and is caught up by the next run.
 
 import type { BackupProgress, BackupResult } from '../engine/archiver/types.ts';
-import { ConfigError, LifeboatError, NotFoundError } from '../errors.ts';
-import { findJob, jobRepositories, resolvePassword } from '../config/index.ts';
+import { LifeboatError } from '../errors.ts';
+import { jobRepositories } from '../config/index.ts';
 import type { Config, JobConfig, RepositoryConfig, SourceConfig } from '../config/types.ts';
 import { guardSource } from '../sources/guard.ts';
 import { createSource, isFilesSource } from '../sources/registry.ts';
 import type { Source, StreamEntry } from '../sources/types.ts';
-import type { OpenStorageOptions } from '../storage/location.ts';
 import { runPathsBackup, runStreamBackup } from './backup.ts';
 import type { RepositoryAccess } from './repository-access.ts';
-import type { ReplicationResult } from './replicate.ts';
-
-/** How long a job waits for a lock when the config sets no `defaults.retry_lock`. */
-export const JOB_RETRY_LOCK_MS = 10 * 60_000;
+import { copyToJobRepositories, type ReplicationResult } from './replicate.ts';
+import { repositoryAccessFor, requireJob } from './config-access.ts';
+import { jobTag } from './snapshots.ts';
 
 export interface JobResult extends BackupResult {
   job: string;
@@ -57,52 +55,6 @@ export type JobOutcome =
   | { job: string; ok: true; result: JobResult }
   | { job: string; ok: false; error: unknown };
 
-/** Storage options for a configured repository (S3 settings and credentials). */
-export function storageOptionsFor(repo: RepositoryConfig): OpenStorageOptions | undefined {
-  const s3 = repo.s3;
-  if (!s3) return undefined;
-  const sse = s3.sse === 'aws:kms' ? { type: 'aws:kms' as const, kmsKeyId: s3.kmsKeyId }
-    : s3.sse === 'AES256' ? { type: 'AES256' as const } : undefined;
-  if ((s3.accessKeyId === undefined) !== (s3.secretAccessKey === undefined)) {
-    throw new ConfigError(`repository ${repo.name}: s3 needs both access_key_id and secret_access_key, or neither`);
-  }
-  const opts: NonNullable<OpenStorageOptions['s3']> = {};
-  if (s3.endpoint !== undefined) opts.endpoint = s3.endpoint;
-  if (s3.region !== undefined) opts.region = s3.region;
-  if (s3.pathStyle !== undefined) opts.forcePathStyle = s3.pathStyle;
-  if (s3.storageClass !== undefined) opts.storageClass = s3.storageClass;
-  if (sse) opts.sse = sse;
-  if (s3.accessKeyId !== undefined) opts.credentials = { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey! };
-  return { s3: opts };
-}
-
-/**
- * How to open a configured repository. A `password_command` runs here (when the repository is
- * about to be opened, as restic does), never at config load.
- */
-export async function repositoryAccessFor(config: Config, repo: RepositoryConfig, signal?: AbortSignal): Promise<RepositoryAccess> {
-  const password = await resolvePassword(repo.password, signal);
-  const storageOptions = storageOptionsFor(repo);
-  return {
-    location: repo.location,
-    password: { password },
-    ...(storageOptions ? { storageOptions } : {}),
-    // Unattended jobs wait for a running prune rather than fail (restic's CLI default is 0).
-    retryLockMs: config.defaults.retryLock ?? JOB_RETRY_LOCK_MS,
-  };
-}
-
-export function requireJob(config: Config, name: string): JobConfig {
-  const job = findJob(config, name);
-  if (!job) {
-    const names = config.jobs.map((j) => j.name);
-    throw new NotFoundError(`job ${name}: no such job in the config`, {
-      hint: names.length ? `jobs: ${names.join(', ')}` : 'the config defines no jobs',
-    });
-  }
-  return job;
-}
-
 function guardOptions(job: JobConfig) {
   return {
     label: `job ${job.name}`,
@@ -137,7 +89,7 @@ export async function runJob(config: Config, jobName: string, opts: RunJobOption
   const repositories = jobRepositories(config, job);
   const primary = repositories[0]!;
   const access = await repositoryAccessFor(config, primary, signal);
-  const tags = [...new Set([`job=${job.name}`, ...job.tags])];
+  const tags = [...new Set([jobTag(job.name), ...job.tags])];
   const time = opts.now?.();
   let backup: BackupResult;
   try {
@@ -149,9 +101,7 @@ export async function runJob(config: Config, jobName: string, opts: RunJobOption
   }
   const result: JobResult = { ...backup, job: job.name, repository: primary.name, durationMs: Date.now() - started, copies: [] };
   if (repositories.length > 1 && opts.copy !== false) {
-    // Loaded lazily: replicate.ts builds on this module's repository access.
-    const { copyToJobRepositories } = await import('./replicate.ts');
-    result.copies = await copyToJobRepositories({ config, repositories, signal });
+    result.copies = await copyToJobRepositories({ config, job, repositories, signal });
     result.durationMs = Date.now() - started;
   }
   if (opts.afterBackup) await opts.afterBackup({ config, job, repositories, result, signal });

@@ -30,21 +30,21 @@ test('replicate: per-target results, failing target reported, next run catches u
 
   // copy-b has the wrong password this time: a's copy still happens.
   const targets = [{ name: 'a', ...access(p('copy-a'), 'pw-a') }, { name: 'b', ...access(p('copy-b'), 'wrong') }];
-  const r1 = await replicateToRepositories(primary, targets, [b1.snapshotId], signal);
+  const r1 = await replicateToRepositories(primary, targets, { snapshots: [b1.snapshotId] }, signal);
   assert.equal(r1.length, 2);
   assert.ok(r1[0]!.ok && r1[0]!.result.stats.snapshotsCopied === 1);
   assert.ok(!r1[1]!.ok);
   assert.match(r1[1]!.message, /copy to b: target repository .*copy-b: wrong password/);
 
   // An unreachable primary: every target gets an error result, nothing throws.
-  const r0 = await replicateToRepositories(access(p('missing'), 'x'), targets, undefined, signal);
+  const r0 = await replicateToRepositories(access(p('missing'), 'x'), targets, {}, signal);
   assert.deepEqual(r0.map((r) => r.ok), [false, false]);
   assert.match(r0[0]!.ok ? '' : r0[0]!.message, /no repository found/);
 
   const b2 = await runPathsBackup(primary, { paths: [p('data.bin')], host: 'h', parent: 'none' }, signal);
   const fixed = [targets[0]!, { name: 'b', ...access(p('copy-b'), 'pw-b') }];
   // Next run with no IDs: everything missing is copied (b catches up on both snapshots).
-  const r2 = await replicateToRepositories(primary, fixed, undefined, signal);
+  const r2 = await replicateToRepositories(primary, fixed, {}, signal);
   assert.ok(r2[0]!.ok && r2[1]!.ok);
   assert.deepEqual([r2[0]!.result.stats.snapshotsCopied, r2[0]!.result.stats.snapshotsSkipped], [1, 1]);
   assert.deepEqual([r2[1]!.result.stats.snapshotsCopied, r2[1]!.result.stats.snapshotsSkipped], [2, 0]);

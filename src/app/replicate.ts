@@ -8,7 +8,9 @@ import { copySnapshots, type CopyProgress, type CopyResult } from '../engine/cop
 import { AbortedError, LifeboatError } from '../errors.ts';
 import type { SnapshotEntry } from '../repo/types.ts';
 import type { RepositoryAccess } from './repository-access.ts';
-import { repositoryAccessFor, type AfterBackupContext } from './jobs.ts';
+import { repositoryAccessFor } from './config-access.ts';
+import type { Config, JobConfig, RepositoryConfig } from '../config/types.ts';
+import { jobFilter, type SnapshotFilter } from './snapshots.ts';
 import { selectSnapshots, withSide } from './copy.ts';
 
 /** A target repository; `name` (the config's repository name) labels its result. */
@@ -24,9 +26,15 @@ export interface ReplicateOptions {
   onTargetDone?: (r: ReplicationResult) => void;
 }
 
+/** Which snapshots of the primary to copy: named ones, else every one matching the filter. */
+export interface ReplicaSelection {
+  snapshots?: readonly string[];
+  filter?: SnapshotFilter;
+}
+
 /**
- * Copies `snapshotIds` (IDs or prefixes in the primary; undefined or empty = every snapshot of
- * the primary, so earlier failed copies catch up) to each target, one target after another.
+ * Copies the selected snapshots of the primary (a job's filter selects every snapshot of the
+ * job, so earlier failed copies catch up) to each target, one target after another.
  * Shared locks on the primary and on each target. Never throws for a failing target or a
  * primary that cannot be opened: every target then gets an error result. Throws only
  * AbortedError when the signal fires.
@@ -34,7 +42,7 @@ export interface ReplicateOptions {
 export async function replicateToRepositories(
   primary: RepositoryAccess,
   targets: readonly ReplicaTarget[],
-  snapshotIds: readonly string[] | undefined,
+  selection: ReplicaSelection,
   signal: AbortSignal,
   opts: ReplicateOptions = {},
 ): Promise<ReplicationResult[]> {
@@ -48,7 +56,7 @@ export async function replicateToRepositories(
   try {
     await withSide('source', primary, signal, async (src) => {
       await src.loadIndex(signal);
-      const snapshots: SnapshotEntry[] = await selectSnapshots(src, { snapshots: [...(snapshotIds ?? [])] }, signal);
+      const snapshots: SnapshotEntry[] = await selectSnapshots(src, { snapshots: [...(selection.snapshots ?? [])], filter: selection.filter }, signal);
       for (const t of targets) {
         if (signal.aborted) throw new AbortedError();
         let r: ReplicationResult;
@@ -83,14 +91,22 @@ function labelled(err: unknown, target: string): unknown {
   return err;
 }
 
+/** A job and its repositories, primary first. */
+export interface JobReplication {
+  config: Config;
+  job: JobConfig;
+  repositories: readonly RepositoryConfig[];
+  signal: AbortSignal;
+}
+
 /**
- * A job's `afterBackup` hook (see jobs.ts): copies every snapshot the primary has and a target
- * lacks (the new one, plus any an earlier failed run left behind) to the job's other
- * repositories. All targets are tried; then, if any failed, it throws one error naming each
+ * Copies every snapshot of the job that the primary has and a target lacks (the new one, plus
+ * any an earlier failed run left behind) to the job's other repositories — never another
+ * job's: a repository shared by several jobs receives exactly the snapshots of those that list it. All targets are tried; then, if any failed, it throws one error naming each
  * failed target, so the job is reported as failed while the primary snapshot stays.
  */
 export async function replicateJobSnapshot(
-  ctx: Pick<AfterBackupContext, 'config' | 'repositories' | 'signal'>,
+  ctx: JobReplication,
   opts: ReplicateOptions = {},
 ): Promise<ReplicationResult[]> {
   const results = await copyToJobRepositories(ctx, opts);
@@ -106,7 +122,7 @@ export async function replicateJobSnapshot(
 
 /** Like replicateJobSnapshot, but returns every target's result instead of throwing. */
 export async function copyToJobRepositories(
-  ctx: Pick<AfterBackupContext, 'config' | 'repositories' | 'signal'>,
+  ctx: JobReplication,
   opts: ReplicateOptions = {},
 ): Promise<ReplicationResult[]> {
   const [primary, ...others] = ctx.repositories;
@@ -126,6 +142,6 @@ export async function copyToJobRepositories(
       opts.onTargetDone?.(res);
     }
   }
-  results.push(...await replicateToRepositories(access, targets, undefined, ctx.signal, opts));
+  results.push(...await replicateToRepositories(access, targets, { filter: jobFilter(ctx.job.name) }, ctx.signal, opts));
   return results;
 }

@@ -7,37 +7,32 @@ import { dumpFile, type DumpResult } from '../engine/restorer/dump.ts';
 import { listSnapshot, type ListedNode } from '../engine/restorer/snapshot-walk.ts';
 import type { Repository } from '../repo/repository-api.ts';
 import type { SnapshotEntry } from '../repo/types.ts';
-import { NotFoundError } from '../errors.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
-import { compareTime, matchesFilter, type SnapshotFilter } from './snapshots.ts';
+import { selectSnapshot, type SnapshotFilter } from './snapshots.ts';
 
-/**
- * A snapshot ID (prefix), or `latest` — the newest snapshot matching the filter, as restic's
- * `restore latest --tag …` picks it.
- */
-export async function resolveSnapshotRef(repo: Repository, ref: string, filter: SnapshotFilter | undefined, signal: AbortSignal): Promise<SnapshotEntry> {
-  if (ref !== 'latest' || !filter) return repo.findSnapshot(ref, signal);
-  const matching = (await repo.listSnapshots(signal)).filter((e) => matchesFilter(e, filter));
-  if (matching.length === 0) throw new NotFoundError('no snapshot matches the given host, tags and paths');
-  return matching.sort((a, b) => compareTime(a.snapshot.time, b.snapshot.time)).at(-1)!;
-}
+/** Tells the caller which snapshot a `latest` or an ID resolved to, before the work starts. */
+export type OnSnapshot = (entry: SnapshotEntry) => void;
 
 export function runRestore(
-  access: RepositoryAccess, ref: string, target: string, opts: Omit<RestoreOptions, 'signal'> & { filter?: SnapshotFilter }, signal: AbortSignal,
+  access: RepositoryAccess, ref: string, target: string, opts: Omit<RestoreOptions, 'signal'> & { filter?: SnapshotFilter; onSnapshot?: OnSnapshot }, signal: AbortSignal,
 ): Promise<RestoreResult> {
   return withRepository(access, 'shared', signal, async (repo, signal) => {
     await repo.loadIndex(signal);
-    const snapshot = await resolveSnapshotRef(repo, ref, opts.filter, signal);
+    const snapshot = await selectSnapshot(repo, ref, opts.filter, signal);
+    opts.onSnapshot?.(snapshot);
     return restoreSnapshot(repo, snapshot, target, { ...opts, signal });
   });
 }
 
 export function runDump(
-  access: RepositoryAccess, ref: string, path: string, out: Writable, signal: AbortSignal, filter?: SnapshotFilter,
+  access: RepositoryAccess, ref: string, path: string, out: Writable, signal: AbortSignal,
+  opts: { filter?: SnapshotFilter; onSnapshot?: OnSnapshot } = {},
 ): Promise<DumpResult> {
   return withRepository(access, 'shared', signal, async (repo, signal) => {
     await repo.loadIndex(signal);
-    return dumpFile(repo, await resolveSnapshotRef(repo, ref, filter, signal), path, out, signal);
+    const snapshot = await selectSnapshot(repo, ref, opts.filter, signal);
+    opts.onSnapshot?.(snapshot);
+    return dumpFile(repo, snapshot, path, out, signal);
   });
 }
 
@@ -48,7 +43,7 @@ export function runList(
 ): Promise<SnapshotEntry> {
   return withRepository(access, 'none', signal, async (repo, signal) => {
     await repo.loadIndex(signal);
-    const snapshot = await resolveSnapshotRef(repo, ref, opts.filter, signal);
+    const snapshot = await selectSnapshot(repo, ref, opts.filter, signal);
     for await (const n of listSnapshot(repo, snapshot, { path: opts.path, recursive: opts.recursive, signal })) each(n, snapshot);
     return snapshot;
   });

@@ -1,4 +1,11 @@
+// Choosing snapshots: restic's filter (--host, --tag, --path), the `job=NAME` tag every job's
+// snapshots carry, and the one rule for turning `latest` or an ID into a snapshot. Every
+// snapshot-selecting use-case goes through selectSnapshot, so a filter that matches nothing is
+// always an error and never a silent fall-back to the newest snapshot.
+
+import type { Repository } from '../repo/repository-api.ts';
 import type { SnapshotEntry } from '../repo/types.ts';
+import { NotFoundError } from '../errors.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
 
 export interface SnapshotFilter {
@@ -8,12 +15,69 @@ export interface SnapshotFilter {
   paths?: string[];
 }
 
+/** The tag that marks a job's snapshots; the one place that spells the convention. */
+export function jobTag(job: string): string {
+  return `job=${job}`;
+}
+
+/** The job named by a snapshot's `job=` tag, if any. */
+export function jobOf(entry: SnapshotEntry): string | undefined {
+  return entry.snapshot.tags?.find((t) => t.startsWith('job='))?.slice('job='.length);
+}
+
+/** Narrows `filter` to one job's snapshots: each tag set (alternatives) also needs job=NAME. */
+export function jobFilter(job: string, filter: SnapshotFilter = {}): SnapshotFilter {
+  const tag = jobTag(job);
+  const tags = filter.tags?.length ? filter.tags.map((set) => [...new Set([...set, tag])]) : [[tag]];
+  return { ...filter, tags };
+}
+
+export function isEmptyFilter(filter: SnapshotFilter | undefined): boolean {
+  return !filter || (filter.host === undefined && !filter.tags?.length && !filter.paths?.length);
+}
+
 export function matchesFilter(entry: SnapshotEntry, filter: SnapshotFilter): boolean {
   const s = entry.snapshot;
   if (filter.host !== undefined && s.hostname !== filter.host) return false;
   if (filter.paths?.length && !filter.paths.every((p) => s.paths.includes(p))) return false;
   if (filter.tags?.length && !filter.tags.some((set) => set.every((t) => s.tags?.includes(t)))) return false;
   return true;
+}
+
+/** The filter in words, for messages: `host db1, tags job=pg,day1`. */
+export function describeFilter(filter: SnapshotFilter | undefined): string {
+  if (isEmptyFilter(filter)) return 'no filter';
+  const parts: string[] = [];
+  if (filter!.host !== undefined) parts.push(`host ${filter!.host}`);
+  if (filter!.tags?.length) parts.push(`tags ${filter!.tags.map((set) => set.join(',')).join(' or ')}`);
+  if (filter!.paths?.length) parts.push(`paths ${filter!.paths.join(', ')}`);
+  return parts.join(', ');
+}
+
+/**
+ * `latest` is the newest snapshot matching the filter, as restic picks it; an ID (prefix) must
+ * also match the filter. Either way, no match is a NotFoundError naming the filter.
+ */
+export async function selectSnapshot(repo: Repository, ref: string, filter: SnapshotFilter | undefined, signal: AbortSignal): Promise<SnapshotEntry> {
+  if (ref === 'latest') {
+    const all = await repo.listSnapshots(signal);
+    const matching = isEmptyFilter(filter) ? all : all.filter((e) => matchesFilter(e, filter!));
+    if (matching.length === 0) {
+      throw new NotFoundError(all.length === 0 ? 'the repository holds no snapshot' : `no snapshot matches ${describeFilter(filter)}`,
+        { hint: 'see lifeboat snapshots for what the repository holds' });
+    }
+    return newest(matching);
+  }
+  const entry = await repo.findSnapshot(ref, signal);
+  if (!isEmptyFilter(filter) && !matchesFilter(entry, filter!)) {
+    throw new NotFoundError(`snapshot ${entry.id.slice(0, 8)} does not match ${describeFilter(filter)}`,
+      { hint: 'drop the filter flags, or pick a snapshot that matches them (lifeboat snapshots)' });
+  }
+  return entry;
+}
+
+export function newest(entries: readonly SnapshotEntry[]): SnapshotEntry {
+  return [...entries].sort((a, b) => compareTime(a.snapshot.time, b.snapshot.time)).at(-1)!;
 }
 
 /** Snapshots oldest first, as restic lists them. Needs no lock: snapshot files are immutable. */

@@ -3,7 +3,8 @@
 import { UsageError } from '../errors.ts';
 import { passwordSourceFromEnv, repositoryFromEnv } from '../app/password.ts';
 import type { RepositoryAccess } from '../app/repository-access.ts';
-import type { SnapshotFilter } from '../app/snapshots.ts';
+import { isEmptyFilter, jobFilter, type SnapshotFilter } from '../app/snapshots.ts';
+import type { SnapshotEntry } from '../repo/types.ts';
 import type { CommandContext } from './command.ts';
 
 export function accessFromContext(ctx: CommandContext): RepositoryAccess {
@@ -32,12 +33,20 @@ export const SNAPSHOT_FILTER_OPTIONS = {
 } as const;
 
 export function snapshotFilterFrom(values: Record<string, unknown>, jobName?: string): SnapshotFilter | undefined {
-  const tags = stringList(values.tag).map((t) => t.split(',').filter(Boolean));
-  if (jobName) tags.push([`job=${jobName}`]);
-  const host = values.host as string | undefined;
-  const paths = stringList(values.path);
-  if (!host && tags.length === 0 && paths.length === 0) return undefined;
-  // Tag sets are alternatives; a job narrows every one of them.
-  const sets = jobName && tags.length > 1 ? tags.slice(0, -1).map((set) => [...set, `job=${jobName}`]) : tags;
-  return { host, tags: sets, paths };
+  const filter: SnapshotFilter = {
+    host: values.host as string | undefined,
+    tags: stringList(values.tag).map((t) => t.split(',').filter(Boolean)),
+    paths: stringList(values.path),
+  };
+  if (jobName) return jobFilter(jobName, filter);
+  return isEmptyFilter(filter) ? undefined : filter;
+}
+
+/** Says which snapshot a command chose, before it starts (stderr: stdout may carry data). */
+export function announceSnapshot(ctx: CommandContext): (entry: SnapshotEntry) => void {
+  return (e) => {
+    if (ctx.global.quiet || ctx.global.json) return;
+    ctx.io.stderr.write(`using snapshot ${e.id.slice(0, 8)} of ${e.snapshot.time.replace('T', ' ').slice(0, 19)}` +
+      `${e.snapshot.hostname ? ` from ${e.snapshot.hostname}` : ''}\n`);
+  };
 }

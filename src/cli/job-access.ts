@@ -2,7 +2,7 @@
 // config file, unless --repo / LIFEBOAT_REPOSITORY names one explicitly.
 
 import { configFileFrom, loadConfigFile, type LoadedConfig } from '../app/config-file.ts';
-import { repositoryAccessFor, requireJob } from '../app/jobs.ts';
+import { repositoryAccessFor, requireJob } from '../app/config-access.ts';
 import { findRepository } from '../config/index.ts';
 import type { RepositoryAccess } from '../app/repository-access.ts';
 import type { JobConfig } from '../config/types.ts';

@@ -48,3 +48,8 @@ export function formatTransfer(p: { files?: number; bytes: number; totalBytes?: 
   if (p.totalBytes && rate > 0 && p.bytes < p.totalBytes) parts.push(`ETA ${formatDurationMs(((p.totalBytes - p.bytes) / rate) * 1000)}`);
   return parts.join(', ');
 }
+
+/** `1 snapshot`, `3 snapshots`: a count with its noun, singular or plural (nouns given both ways when irregular). */
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}

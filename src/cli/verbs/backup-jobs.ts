@@ -3,9 +3,10 @@
 import type { CommandContext, ParsedArgs } from '../command.ts';
 import { stringList } from '../access.ts';
 import { configFileFrom, loadConfigFile } from '../../app/config-file.ts';
-import { requireJob, runJob, type JobOutcome, type JobResult } from '../../app/jobs.ts';
+import { runJob, type JobOutcome, type JobResult } from '../../app/jobs.ts';
+import { requireJob } from '../../app/config-access.ts';
 import { LifeboatError, UsageError, exitCodeFor } from '../../errors.ts';
-import { formatBytes, formatTransfer } from '../progress.ts';
+import { formatBytes, formatTransfer, count } from '../progress.ts';
 import { formatDurationMs } from '../../core/duration.ts';
 
 export async function runJobsCommand(ctx: CommandContext, { values, positionals }: ParsedArgs): Promise<number> {
@@ -43,7 +44,7 @@ export async function runJobsCommand(ctx: CommandContext, { values, positionals 
     }
   }
   const failed = outcomes.filter((o) => !o.ok);
-  if (jobs.length > 1) ctx.say(`${outcomes.length - failed.length} of ${jobs.length} jobs succeeded`);
+  if (jobs.length > 1) ctx.say(`${outcomes.length - failed.length} of ${count(jobs.length, 'job')} succeeded`);
   if (ctx.signal.aborted) return 130;
   if (failed.length > 0) return 1;
   // 3: partial — a snapshot is saved, but some files were unreadable or a copy failed.
@@ -58,7 +59,7 @@ function reportJob(ctx: CommandContext, r: JobResult): void {
   for (const c of r.copies) {
     if (c.ok) {
       const st = c.result.stats;
-      ctx.say(`job ${r.job}: copied to ${c.target}: ${st.snapshotsCopied} snapshots, ${formatBytes(st.bytesAdded)} added`);
+      ctx.say(`job ${r.job}: copied to ${c.target}: ${count(st.snapshotsCopied, 'snapshot')}, ${formatBytes(st.bytesAdded)} added`);
     } else {
       // On stderr even with --quiet/--json: an offsite copy that failed must not go unnoticed.
       ctx.io.stderr.write(`lifeboat: job ${r.job}: copy to ${c.target} failed: ${c.message}\n` +

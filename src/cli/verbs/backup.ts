@@ -5,7 +5,7 @@ import { scanTotalBytes } from '../../app/scan.ts';
 import { commandStream, stdinStream } from '../../sources/command/command-stream.ts';
 import type { BackupProgress, BackupResult } from '../../engine/archiver/types.ts';
 import { UsageError } from '../../errors.ts';
-import { formatBytes, formatTransfer } from '../progress.ts';
+import { formatBytes, formatTransfer, count } from '../progress.ts';
 import { formatDurationMs } from '../../core/duration.ts';
 
 export const backupCommand: Command = {
@@ -98,7 +98,7 @@ function report(ctx: CommandContext, r: BackupResult): void {
   ctx.say(`Files:       ${s.files - s.filesUnchanged} read, ${s.filesUnchanged} unchanged`);
   ctx.say(`Dirs:        ${s.dirs}`);
   ctx.say(`Added to the repository: ${formatBytes(s.bytesAdded)} (${s.blobsNew} new blobs, ${s.blobsKnown} already stored)`);
-  ctx.say(`processed ${s.files} files, ${formatBytes(s.bytesRead)} read in ${formatDurationMs(s.durationMs)}`);
+  ctx.say(`processed ${count(s.files, 'file')}, ${formatBytes(s.bytesRead)} read in ${formatDurationMs(s.durationMs)}`);
   if (s.errors > 0) ctx.say(`Warning: ${s.errors} items could not be read; the snapshot is incomplete`);
   ctx.say(`snapshot ${r.snapshotId.slice(0, 8)} saved`);
   ctx.json({

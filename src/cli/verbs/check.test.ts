@@ -52,7 +52,7 @@ test('lifeboat check: 0 when clean, 1 with the damaged snapshot and path named; 
   const clean = await runCheckVerb(repoDir, { 'read-data': true });
   assert.equal(clean.code, 0, clean.stderr);
   assert.match(clean.stdout, /no errors were found/);
-  assert.match(clean.stdout, /1 snapshots, .* read \d+ packs/);
+  assert.match(clean.stdout, /1 snapshot, .* read \d+ packs/);
 
   const file = join(repoDir, 'data', loc.pack.slice(0, 2), loc.pack);
   const bytes = await readFile(file);

@@ -4,7 +4,7 @@ import { runCheck } from '../../app/check.ts';
 import { describeSubset, parseReadDataSubset } from '../../engine/checker/subset.ts';
 import type { CheckProblem, CheckProgress, CheckReport, ReadDataSubset } from '../../engine/checker/types.ts';
 import { UsageError } from '../../errors.ts';
-import { formatBytes } from '../progress.ts';
+import { formatBytes, count } from '../progress.ts';
 
 const PHASES: Record<CheckProgress['phase'], string> = {
   index: 'load indexes',
@@ -72,7 +72,7 @@ function printReport(ctx: CommandContext, report: CheckReport, read: string | un
   const orphans = report.hints.filter((h) => h.endsWith('not referenced in any index')).length;
   if (orphans) ctx.say(`${orphans} pack files are not referenced by any index; this is non-critical (prune removes them)`);
   ctx.say(
-    `${stats.snapshots} snapshots, ${stats.trees} trees, ${stats.blobs} blobs, ${stats.packs} packs` +
+    `${count(stats.snapshots, 'snapshot')}, ${count(stats.trees, 'tree')}, ${count(stats.blobs, 'blob')}, ${count(stats.packs, 'pack')}` +
     (read ? `; read ${stats.packsRead} packs (${formatBytes(stats.bytesRead)})${read === 'all' ? '' : ` for subset ${read}`}` : ''),
   );
   if (report.errors.length === 0) ctx.say('no errors were found');

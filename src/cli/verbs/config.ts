@@ -1,3 +1,4 @@
+import { count } from '../progress.ts';
 import type { Command } from '../command.ts';
 import { checkConfigFile, configFileFrom, configSchemaText } from '../../app/config-file.ts';
 import { UsageError } from '../../errors.ts';
@@ -23,7 +24,7 @@ export const configCommand: Command = {
         const file = configFileFrom(ctx.global.config, ctx.io.env);
         const s = await checkConfigFile(file, ctx.io.env);
         ctx.json({ message_type: 'config_ok', ...s });
-        ctx.say(`${file}: ok (${s.repositories.length} repositories, ${s.jobs.length} jobs)`);
+        ctx.say(`${file}: ok (${count(s.repositories.length, 'repository', 'repositories')}, ${count(s.jobs.length, 'job')})`);
         for (const j of s.jobs) ctx.say(`  job ${j.name}: ${j.type} → ${j.repositories.join(', ')}${j.schedule ? ` (schedule ${j.schedule})` : ''}`);
         return 0;
       }

@@ -4,7 +4,7 @@ import { runCopy } from '../../app/copy.ts';
 import type { PasswordSource } from '../../app/password.ts';
 import type { RepositoryAccess } from '../../app/repository-access.ts';
 import { UsageError } from '../../errors.ts';
-import { formatBytes } from '../progress.ts';
+import { formatBytes, count } from '../progress.ts';
 import { formatDurationMs } from '../../core/duration.ts';
 
 export const copyCommand: Command = {
@@ -59,7 +59,7 @@ export const copyCommand: Command = {
         : `snapshot ${s.source.slice(0, 8)} copied as ${s.target.slice(0, 8)}`);
     }
     const st = result.stats;
-    ctx.say(`${st.snapshotsCopied} snapshots copied, ${st.snapshotsSkipped} already present; ${st.blobsCopied} blobs copied ` +
+    ctx.say(`${count(st.snapshotsCopied, 'snapshot')} copied, ${st.snapshotsSkipped} already present; ${count(st.blobsCopied, 'blob')} copied ` +
       `(${formatBytes(st.bytesAdded)} added), ${st.blobsSkipped} already present, in ${formatDurationMs(st.durationMs)}`);
     ctx.json({
       message_type: 'summary', source: result.source, target: result.target,

@@ -1,5 +1,5 @@
 import type { Command } from '../command.ts';
-import { accessFromContext, snapshotFilterFrom, SNAPSHOT_FILTER_OPTIONS } from '../access.ts';
+import { accessFromContext, announceSnapshot, snapshotFilterFrom, SNAPSHOT_FILTER_OPTIONS } from '../access.ts';
 import { runDump } from '../../app/restore.ts';
 import { UsageError } from '../../errors.ts';
 
@@ -11,6 +11,7 @@ export const dumpCommand: Command = {
   async run(ctx, { values, positionals }) {
     const [ref, path, extra] = positionals;
     if (!ref || !path || extra !== undefined) throw new UsageError('dump: give a snapshot and one path inside it');
-    await runDump(accessFromContext(ctx), ref, path, ctx.io.stdout, ctx.signal, snapshotFilterFrom(values));
+    await runDump(accessFromContext(ctx), ref, path, ctx.io.stdout, ctx.signal,
+      { filter: snapshotFilterFrom(values), onSnapshot: announceSnapshot(ctx) });
   },
 };

@@ -1,3 +1,4 @@
+import { count } from '../progress.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { accessFromContext, stringList } from '../access.ts';
 import { runForget, type ForgetOutcome } from '../../app/forget.ts';
@@ -90,7 +91,7 @@ export const forgetCommand: Command = {
     if (positionals.length === 0) ctx.say(`Applying Policy: ${describePolicy(policy)}`);
     for (const g of out.groups) reportGroup(ctx, g);
     if (positionals.length > 0) for (const e of out.removed) ctx.say(`${dryRun ? 'would remove' : 'removed'} snapshot ${e.id.slice(0, 8)}`);
-    ctx.say(`${dryRun ? 'would remove' : 'removed'} ${out.removed.length} snapshots`);
+    ctx.say(`${dryRun ? 'would remove' : 'removed'} ${count(out.removed.length, 'snapshot')}`);
     if (out.prune) reportPrune(ctx, out.prune);
     if (ctx.global.json) {
       // restic's shape: one object per group; with --prune a second document follows.
@@ -120,11 +121,11 @@ function row(e: SnapshotEntry, reasons?: string[]): string[] {
 function reportGroup(ctx: CommandContext, g: RetentionGroup): void {
   ctx.say('');
   ctx.say(groupTitle(g));
-  ctx.say(`keep ${g.keep.length} snapshots:`);
+  ctx.say(`keep ${count(g.keep.length, 'snapshot')}:`);
   printTable(ctx.say, ['ID', 'Time', 'Host', 'Tags', 'Reasons', 'Paths'], g.reasons.map((r) => row(r.entry, r.matches)));
   if (g.remove.length > 0) {
     ctx.say('');
-    ctx.say(`remove ${g.remove.length} snapshots:`);
+    ctx.say(`remove ${count(g.remove.length, 'snapshot')}:`);
     printTable(ctx.say, ['ID', 'Time', 'Host', 'Tags', 'Paths'], g.remove.map((e) => row(e)));
   }
 }

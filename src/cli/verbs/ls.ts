@@ -1,5 +1,5 @@
 import type { Command } from '../command.ts';
-import { accessFromContext, snapshotFilterFrom, SNAPSHOT_FILTER_OPTIONS } from '../access.ts';
+import { accessFromContext, announceSnapshot, snapshotFilterFrom, SNAPSHOT_FILTER_OPTIONS } from '../access.ts';
 import { runList } from '../../app/restore.ts';
 import { UsageError } from '../../errors.ts';
 import { snapshotJson } from './snapshots.ts';

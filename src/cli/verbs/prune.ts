@@ -4,7 +4,7 @@ import { runPrune, type PruneOutcome, type PruneRequest } from '../../app/prune.
 import { parseByteSize, parseMaxUnused } from '../../engine/pruner/max-unused.ts';
 import type { PruneProgress } from '../../engine/pruner/types.ts';
 import { UsageError } from '../../errors.ts';
-import { formatBytes } from '../progress.ts';
+import { formatBytes, count } from '../progress.ts';
 
 export const PRUNE_OPTIONS = {
   'max-unused': { type: 'string' },
@@ -60,14 +60,14 @@ function progressLine(p: PruneProgress): string {
 
 export function reportPrune(ctx: CommandContext, { plan, result }: PruneOutcome): void {
   const s = plan.stats;
-  const count = (n: number, bytes: number, what: string) => `${n} ${what}, ${formatBytes(bytes)}`;
-  ctx.say(`${s.snapshots} snapshots reference ${s.trees} trees`);
-  ctx.say(`used:        ${count(s.usedBlobs, s.usedBytes, 'blobs')}`);
-  ctx.say(`unused:      ${count(s.unusedBlobs, s.unusedBytes, 'blobs')}`);
-  if (s.duplicateBlobs > 0) ctx.say(`duplicates:  ${count(s.duplicateBlobs, s.duplicateBytes, 'blobs')}`);
+  const sized = (n: number, bytes: number, what: string) => `${count(n, what)}, ${formatBytes(bytes)}`;
+  ctx.say(`${count(s.snapshots, 'snapshot')} reference ${count(s.trees, 'tree')}`);
+  ctx.say(`used:        ${sized(s.usedBlobs, s.usedBytes, 'blob')}`);
+  ctx.say(`unused:      ${sized(s.unusedBlobs, s.unusedBytes, 'blob')}`);
+  if (s.duplicateBlobs > 0) ctx.say(`duplicates:  ${sized(s.duplicateBlobs, s.duplicateBytes, 'blob')}`);
   const bytes = (l: Array<{ size: number }>) => l.reduce((a, p) => a + p.size, 0);
   ctx.say(`packs:       ${s.packsTotal} (${formatBytes(s.packsBytesTotal)}): delete ${plan.remove.length} (${formatBytes(bytes(plan.remove))}), ` +
-    `repack ${plan.repack.length} (${formatBytes(bytes(plan.repack))}, copying ${count(s.repackBlobs, s.repackBlobBytes, 'blobs')}), ` +
+    `repack ${plan.repack.length} (${formatBytes(bytes(plan.repack))}, copying ${sized(s.repackBlobs, s.repackBlobBytes, 'blob')}), ` +
     `keep ${plan.keep.length}` + (plan.unreferenced.length ? `, unreferenced ${plan.unreferenced.length} (${formatBytes(bytes(plan.unreferenced))})` : ''));
   ctx.say(`unused after prune: ${formatBytes(s.unusedBytesAfter)} (limit ${Number.isFinite(s.maxUnusedBytes) ? formatBytes(s.maxUnusedBytes) : 'unlimited'})`);
   if (!result) {

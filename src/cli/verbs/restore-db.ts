@@ -5,7 +5,7 @@
 
 import { createInterface } from 'node:readline/promises';
 import type { CommandContext, ParsedArgs } from '../command.ts';
-import { stringList } from '../access.ts';
+import { announceSnapshot, snapshotFilterFrom, stringList } from '../access.ts';
 import { accessForJob } from '../job-access.ts';
 import { runDatabaseRestore, type TargetState } from '../../app/db-restore.ts';
 import { UsageError } from '../../errors.ts';
@@ -44,6 +44,8 @@ export async function runDbRestore(ctx: CommandContext, { values, positionals }:
   const into = values.into as string | undefined;
   const outcome = await runDatabaseRestore(config, access, job, {
     ref,
+    filter: snapshotFilterFrom(values),
+    onSnapshot: announceSnapshot(ctx),
     database: values.database as string | undefined,
     into,
     tables: stringList(values.table),

@@ -1,9 +1,9 @@
 import type { Command } from '../command.ts';
-import { accessFromContext, snapshotFilterFrom, SNAPSHOT_FILTER_OPTIONS, stringList } from '../access.ts';
+import { accessFromContext, announceSnapshot, snapshotFilterFrom, SNAPSHOT_FILTER_OPTIONS, stringList } from '../access.ts';
 import { accessForJob } from '../job-access.ts';
 import { runRestore } from '../../app/restore.ts';
 import { UsageError } from '../../errors.ts';
-import { formatBytes, formatTransfer } from '../progress.ts';
+import { formatBytes, formatTransfer, count } from '../progress.ts';
 import { formatDurationMs } from '../../core/duration.ts';
 import { DB_RESTORE_USAGE, runDbRestore } from './restore-db.ts';
 
@@ -52,6 +52,7 @@ export const restoreCommand: Command = {
       result = await runRestore(access, ref, target, {
         include: stringList(values.include),
         filter: snapshotFilterFrom(values, job),
+        onSnapshot: announceSnapshot(ctx),
         onProgress: (p) => ctx.progress.update(formatTransfer({ files: p.files, bytes: p.bytesWritten, elapsedMs: Date.now() - started })),
         onError: (e) => { ctx.progress.done(); ctx.io.stderr.write(`error: ${e.path}: ${e.message}\n`); },
       }, ctx.signal);
@@ -59,7 +60,7 @@ export const restoreCommand: Command = {
       ctx.progress.done();
     }
     const s = result.stats;
-    ctx.say(`restored snapshot ${result.snapshotId.slice(0, 8)} to ${target}: ${s.files} files, ${s.dirs} dirs, ` +
+    ctx.say(`restored snapshot ${result.snapshotId.slice(0, 8)} to ${target}: ${count(s.files, 'file')}, ${count(s.dirs, 'dir')}, ` +
       `${formatBytes(s.bytesWritten)} in ${formatDurationMs(s.durationMs)}${s.errors ? `, ${s.errors} errors` : ''}`);
     ctx.json({ message_type: 'summary', snapshot_id: result.snapshotId, target, files_restored: s.files, dirs_restored: s.dirs,
       bytes_restored: s.bytesWritten, hard_links: s.hardLinks, errors: result.errors, total_duration: s.durationMs / 1000 });

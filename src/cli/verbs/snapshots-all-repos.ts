@@ -1,9 +1,10 @@
 // `snapshots --all-repos [--job NAME]`: one row per snapshot, one column per repository of the
 // config (or of the job), showing the snapshot's ID in each repository that holds a copy.
 
+import { count } from '../progress.ts';
 import type { CommandContext } from '../command.ts';
 import { configFileFrom, loadConfigFile } from '../../app/config-file.ts';
-import { repositoryAccessFor, requireJob } from '../../app/jobs.ts';
+import { repositoryAccessFor, requireJob } from '../../app/config-access.ts';
 import { locateSnapshots, type NamedRepository } from '../../app/snapshot-locations.ts';
 import type { SnapshotFilter } from '../../app/snapshots.ts';
 import { jobRepositories } from '../../config/index.ts';
@@ -40,9 +41,9 @@ export async function runAllRepos(ctx: CommandContext, filter: SnapshotFilter, j
     ctx.say('-'.repeat(widths.reduce((a, w) => a + w + 2, -2)));
     for (const r of rows) ctx.say(line(r));
     ctx.say('-'.repeat(widths.reduce((a, w) => a + w + 2, -2)));
-    ctx.say(`${found.snapshots.length} snapshots; a column shows the snapshot's ID in that repository, - if it has no copy`);
+    ctx.say(`${count(found.snapshots.length, 'snapshot')}; a column shows the snapshot's ID in that repository, - if it has no copy`);
     for (const r of found.repositories) {
-      ctx.say(r.ok ? `  ${r.name}: ${r.location}, ${r.count} snapshots` : `  ${r.name}: ${r.location}: cannot list (?): ${r.error}`);
+      ctx.say(r.ok ? `  ${r.name}: ${r.location}, ${count(r.count, 'snapshot')}` : `  ${r.name}: ${r.location}: cannot list (?): ${r.error}`);
     }
   }
   const failed = found.repositories.filter((r) => !r.ok).length;

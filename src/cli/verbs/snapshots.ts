@@ -3,7 +3,7 @@ import { accessFromContext, stringList } from '../access.ts';
 import { listSnapshotsAt } from '../../app/snapshots.ts';
 import type { SnapshotEntry } from '../../repo/types.ts';
 import { accessForJob } from '../job-access.ts';
-import { formatBytes } from '../progress.ts';
+import { formatBytes, count } from '../progress.ts';
 import { runAllRepos } from './snapshots-all-repos.ts';
 
 export const snapshotsCommand: Command = {
@@ -52,7 +52,7 @@ export const snapshotsCommand: Command = {
     });
     printTable(ctx.say, withJobs ? ['ID', 'Time', 'Host', 'Job', 'Engine', 'Database', 'Size', 'Duration', 'Tags', 'Paths']
       : ['ID', 'Time', 'Host', 'Tags', 'Paths'], rows);
-    ctx.say(`${entries.length} snapshots`);
+    ctx.say(`${count(entries.length, 'snapshot')}`);
   },
 };
 
