@@ -53,7 +53,7 @@ test('round trip: backup --job, snapshots, restore --into a new database: same t
   assert.ok(snap!.lifeboat.size > 100_000, `size ${snap!.lifeboat.size}`);
   assert.match(snap!.lifeboat.duration, /^\d+\.\ds$/);
   assert.ok(snap!.lifeboat.versions.postgres);
-  assert.ok(snap!.tags.includes('e2e') && snap!.tags.includes('dump-format=custom'));
+  assert.ok(snap!.tags.includes('e2e') && snap!.tags.includes('engine=postgres'));
   assert.deepEqual(snap!.paths, ['/postgres/globals.sql', `/postgres/${SRC}.dump`, '/postgres/lifeboat-meta.json']);
   const table = await ws.cli(['snapshots', '--job', 'orders']);
   assert.match(table.stdout, /Job\s+Engine\s+Database\s+Size\s+Duration/);

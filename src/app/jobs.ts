@@ -64,24 +64,6 @@ function guardOptions(job: JobConfig) {
   };
 }
 
-/** Counts the bytes of every stream, for a `size=` tag when the source gives none. */
-function countBytes(entries: AsyncIterable<StreamEntry>, counter: { bytes: number }): AsyncIterable<StreamEntry> {
-  async function* counted(s: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-    for await (const chunk of s) { counter.bytes += chunk.length; yield chunk; }
-  }
-  return (async function* () {
-    for await (const e of entries) yield { ...e, stream: counted(e.stream) };
-  })();
-}
-
-function hasTag(tags: string[], key: string): boolean {
-  return tags.some((t) => t.startsWith(`${key}=`));
-}
-
-export function formatDurationTag(ms: number): string {
-  return `duration=${(ms / 1000).toFixed(1)}s`;
-}
-
 export async function runJob(config: Config, jobName: string, opts: RunJobOptions): Promise<JobResult> {
   const job = requireJob(config, jobName);
   const { signal } = opts;
@@ -94,7 +76,7 @@ export async function runJob(config: Config, jobName: string, opts: RunJobOption
   let backup: BackupResult;
   try {
     backup = isFilesSource(job.source)
-      ? await runFilesJob(job, job.source, access, tags, opts, time)
+      ? await runFilesJob(job, job.source, access, tags, opts, time, started)
       : await runStreamJob(job, job.source, access, tags, opts, time, started);
   } catch (err) {
     throw jobError(job, err);
@@ -112,21 +94,18 @@ async function runStreamJob(
   job: JobConfig, cfg: SourceConfig, access: RepositoryAccess, tags: string[], opts: RunJobOptions, time: Date | undefined, started: number,
 ): Promise<BackupResult> {
   const source = guardSource(createSource(cfg, { signal: opts.signal }), guardOptions(job));
-  const counter = { bytes: 0 };
-  const lateTags = (): string[] => {
-    const t = [...(source.tags?.() ?? [`engine=${cfg.type}`])];
-    if (!hasTag(t, 'size')) t.push(`size=${counter.bytes}`);
-    t.push(formatDurationTag(Date.now() - started));
-    return t;
-  };
-  return runStreamBackup(access, countBytes(source.entries(opts.signal), counter), {
-    tags, lateTags, onProgress: opts.onProgress, ...(time ? { time } : {}), ...(opts.host ? { host: opts.host } : {}),
+  // Stable identifiers only (engine, databases found when the source ran): sizes and durations
+  // go into the snapshot's summary, so tags group a job's snapshots together.
+  const lateTags = (): string[] => source.tags?.() ?? [`engine=${cfg.type}`];
+  return runStreamBackup(access, source.entries(opts.signal), {
+    tags, lateTags, onProgress: opts.onProgress, startedAt: new Date(started),
+    ...(time ? { time } : {}), ...(opts.host ? { host: opts.host } : {}),
   }, opts.signal);
 }
 
 /** Files jobs: backupPaths run inside a guarded pseudo-source, so hooks and timeout apply too. */
 async function runFilesJob(
-  job: JobConfig, cfg: { paths: string[]; exclude: string[] }, access: RepositoryAccess, tags: string[], opts: RunJobOptions, time: Date | undefined,
+  job: JobConfig, cfg: { paths: string[]; exclude: string[] }, access: RepositoryAccess, tags: string[], opts: RunJobOptions, time: Date | undefined, started: number,
 ): Promise<BackupResult> {
   let result: BackupResult | undefined;
   const inner: Source = {
@@ -135,7 +114,7 @@ async function runFilesJob(
       result = await runPathsBackup(access, {
         paths: cfg.paths, excludes: cfg.exclude,
         tags: [...tags, 'engine=files'],
-        onProgress: opts.onProgress,
+        onProgress: opts.onProgress, startedAt: new Date(started),
         ...(time ? { time } : {}), ...(opts.host ? { host: opts.host } : {}),
       }, signal);
     },

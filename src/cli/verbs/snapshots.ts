@@ -1,7 +1,7 @@
 import type { Command } from '../command.ts';
 import { accessFromContext, stringList } from '../access.ts';
 import { listSnapshotsAt } from '../../app/snapshots.ts';
-import type { SnapshotEntry } from '../../repo/types.ts';
+import type { Snapshot, SnapshotEntry } from '../../repo/types.ts';
 import { accessForJob } from '../job-access.ts';
 import { formatBytes, count } from '../progress.ts';
 import { runAllRepos } from './snapshots-all-repos.ts';
@@ -38,7 +38,7 @@ export const snapshotsCommand: Command = {
     }, ctx.signal);
     ctx.json(entries.map(snapshotJson));
     if (ctx.global.json) return;
-    const infos = entries.map((e) => jobInfo(e.snapshot.tags ?? []));
+    const infos = entries.map((e) => jobInfo(e.snapshot));
     const withJobs = infos.some((i) => i.job !== undefined || i.engine !== undefined);
     const rows = entries.map((e, n) => {
       const base = [e.id.slice(0, 8), e.snapshot.time.replace('T', ' ').slice(0, 19), e.snapshot.hostname ?? ''];
@@ -62,16 +62,19 @@ export interface SnapshotJobInfo {
   databases: string[];
   /** Bytes of the dump(s). */
   size?: number;
-  /** As tagged, e.g. `12.3s`. */
+  /** e.g. `12.3s`. */
   duration?: string;
   /** `<name>-version=` tags, e.g. { postgres: '16.4', 'pg-dump': '16.4' }. */
   versions: Record<string, string>;
 }
 
-/** What a job's snapshot tags say: job=, engine=, db=, size=, duration=, *-version=. */
-export function jobInfo(tags: string[]): SnapshotJobInfo {
+/**
+ * What a job's snapshot says of itself: job=, engine=, db= from its tags; size and duration from
+ * restic's summary object (snapshots written before summaries carried size=/duration=/*-version= tags).
+ */
+export function jobInfo(snapshot: Snapshot): SnapshotJobInfo {
   const info: SnapshotJobInfo = { databases: [], versions: {} };
-  for (const t of tags) {
+  for (const t of snapshot.tags ?? []) {
     const eq = t.indexOf('=');
     if (eq < 0) continue;
     const key = t.slice(0, eq);
@@ -83,12 +86,18 @@ export function jobInfo(tags: string[]): SnapshotJobInfo {
     else if (key === 'duration') info.duration = value;
     else if (key.endsWith('-version')) info.versions[key.slice(0, -'-version'.length)] = value;
   }
+  const summary = snapshot.summary as { total_bytes_processed?: unknown; backup_start?: unknown; backup_end?: unknown } | undefined;
+  if (typeof summary?.total_bytes_processed === 'number') info.size = summary.total_bytes_processed;
+  if (typeof summary?.backup_start === 'string' && typeof summary.backup_end === 'string') {
+    const ms = Date.parse(summary.backup_end) - Date.parse(summary.backup_start);
+    if (Number.isFinite(ms) && ms >= 0) info.duration = `${(ms / 1000).toFixed(1)}s`;
+  }
   return info;
 }
 
 /** restic's `snapshots --json` shape (every snapshot field, plus id and short_id) and our job info. */
 export function snapshotJson(e: SnapshotEntry): Record<string, unknown> {
-  const info = jobInfo(e.snapshot.tags ?? []);
+  const info = jobInfo(e.snapshot);
   const extra = info.job !== undefined || info.engine !== undefined ? { lifeboat: info } : {};
   return { ...e.snapshot, id: e.id, short_id: e.id.slice(0, 8), ...extra };
 }

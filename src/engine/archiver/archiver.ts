@@ -47,6 +47,7 @@ export async function backupPaths(repo: Repository, paths: string[], opts: Backu
     fileSlots: createLimiter(opts.maxFiles ?? 2),
     signal,
     stats: emptyStats(),
+    started: new Date(),
     errors: [],
     opts,
     owners: createOwnerNames(),

@@ -10,6 +10,7 @@ import type { BlobId, Snapshot, SnapshotId } from '../../repo/types.ts';
 import { AbortedError, throwIfAborted } from '../../errors.ts';
 import type { Limiter } from './limiter.ts';
 import type { BackupError, BackupOptions, BackupStats } from './types.ts';
+import { snapshotSummary } from './snapshot-meta.ts';
 
 export interface SaveContext {
   repo: Repository;
@@ -17,6 +18,8 @@ export interface SaveContext {
   blobSlots: Limiter;
   signal: AbortSignal;
   stats: BackupStats;
+  /** When the archiver started: backup_start of the summary unless opts.startedAt says otherwise. */
+  started: Date;
   errors: BackupError[];
   opts: BackupOptions;
 }
@@ -26,28 +29,32 @@ export interface SavedContent {
   size: number;
 }
 
-function account(stats: BackupStats, r: SaveBlobResult): void {
+function account(stats: BackupStats, r: SaveBlobResult, plainSize: number): void {
   if (r.known) stats.blobsKnown++;
   else {
     stats.blobsNew++;
     stats.bytesAdded += r.storedSize;
+    stats.dataAdded += plainSize;
   }
 }
 
 /** Stores a stream's chunks; resolves to the blob list once every chunk is saved. */
 export async function saveContent(ctx: SaveContext, source: AsyncIterable<Uint8Array>): Promise<SavedContent> {
   const pending: Promise<SaveBlobResult>[] = [];
+  const lengths: number[] = [];
   let size = 0;
   try {
     for await (const chunk of chunkStream(abortable(source, ctx.signal), ctx.tables, ctx.signal)) {
       size += chunk.length;
       ctx.stats.bytesRead += chunk.length;
+      ctx.stats.bytesProcessed += chunk.length;
       const release = await ctx.blobSlots.acquire(ctx.signal);
       let taken!: () => void;
       const chunkFree = new Promise<void>((r) => { taken = r; });
       const p = ctx.repo.saveBlob('data', chunk, ctx.signal, taken).finally(release);
       p.catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
       pending.push(p);
+      lengths.push(chunk.length);
       // The chunk is a view the chunker reuses: move on once the repository holds its own copy
       // (it is copied into a transfer slot at once; the sealing goes on in the background).
       await chunkFree;
@@ -57,7 +64,7 @@ export async function saveContent(ctx: SaveContext, source: AsyncIterable<Uint8A
     throw err;
   }
   const results = await Promise.all(pending);
-  for (const r of results) account(ctx.stats, r);
+  results.forEach((r, i) => account(ctx.stats, r, lengths[i]!));
   return { content: results.map((r) => r.id), size };
 }
 
@@ -75,6 +82,7 @@ export async function finishSnapshot(ctx: SaveContext, snapshot: Snapshot): Prom
   throwIfAborted(ctx.signal);
   await ctx.repo.flush(ctx.signal);
   throwIfAborted(ctx.signal);
+  snapshot.summary = snapshotSummary(ctx.stats, ctx.opts.startedAt ?? ctx.started, new Date());
   return ctx.repo.saveSnapshot(snapshot, ctx.signal);
 }
 

@@ -4,7 +4,7 @@ import { hostname as osHostname, userInfo } from 'node:os';
 import type { Repository } from '../../repo/repository-api.ts';
 import type { BlobId, Snapshot, SnapshotEntry } from '../../repo/types.ts';
 import { dateToNs, formatTimestamp, nowNs, parseTimestamp } from '../fs-meta/timestamp.ts';
-import type { BackupOptions } from './types.ts';
+import type { BackupOptions, BackupStats } from './types.ts';
 
 export function backupHost(opts: BackupOptions): string {
   return opts.host ?? osHostname();
@@ -63,4 +63,24 @@ export async function findParent(repo: Repository, host: string, paths: readonly
     }
   }
   return best;
+}
+
+/**
+ * restic's snapshot `summary` (written by restic >= 0.17, ignored by 0.14): per-run figures live
+ * here rather than in tags, so tags stay stable and `forget --group-by tags` groups a job's
+ * snapshots. Fields we do not count (dirs_new…, tree_blobs) are left out rather than guessed.
+ */
+export function snapshotSummary(stats: BackupStats, start: Date, end: Date): Record<string, unknown> {
+  return {
+    backup_start: formatTimestamp(dateToNs(start)),
+    backup_end: formatTimestamp(dateToNs(end)),
+    files_new: stats.filesNew,
+    files_changed: stats.filesChanged,
+    files_unmodified: stats.filesUnchanged,
+    data_blobs: stats.blobsNew,
+    data_added: stats.dataAdded,
+    data_added_packed: stats.bytesAdded,
+    total_files_processed: stats.files,
+    total_bytes_processed: stats.bytesProcessed,
+  };
 }

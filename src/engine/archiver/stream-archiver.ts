@@ -68,6 +68,7 @@ export async function backupStreams(repo: Repository, entries: AsyncIterable<Str
     blobSlots: createLimiter(opts.maxBlobSaves ?? 3),
     signal: ac.signal,
     stats: emptyStats(),
+    started: new Date(),
     errors: [],
     opts,
   };

@@ -10,8 +10,16 @@ export interface BackupStats {
   dirs: number;
   /** Other nodes: symlinks, fifos, devices, sockets. */
   others: number;
+  /** Files read because they are new (no such file in the parent snapshot). */
+  filesNew: number;
+  /** Files read because they changed since the parent snapshot. */
+  filesChanged: number;
   /** Bytes read from files and streams (0 for unchanged files). */
   bytesRead: number;
+  /** Bytes of every file in the snapshot, unchanged ones included (restic's total_bytes_processed). */
+  bytesProcessed: number;
+  /** Plaintext bytes of the new blobs, before compression (restic's data_added). */
+  dataAdded: number;
   /** Bytes added to pack files (after compression and encryption). */
   bytesAdded: number;
   blobsNew: number;
@@ -58,6 +66,8 @@ export interface BackupOptions {
   maxBlobSaves?: number;
   /** Extra snapshot fields (e.g. program_version). */
   extra?: Record<string, unknown>;
+  /** When the run began, for the snapshot summary's backup_start (default: when the archiver started). */
+  startedAt?: Date;
 }
 
 export interface BackupPathsOptions extends BackupOptions {
@@ -83,7 +93,7 @@ export interface BackupStreamsOptions extends BackupOptions {
 
 export function emptyStats(): BackupStats {
   return {
-    files: 0, filesUnchanged: 0, dirs: 0, others: 0, bytesRead: 0, bytesAdded: 0,
+    files: 0, filesUnchanged: 0, filesNew: 0, filesChanged: 0, dirs: 0, others: 0, bytesRead: 0, bytesProcessed: 0, dataAdded: 0, bytesAdded: 0,
     blobsNew: 0, blobsKnown: 0, errors: 0, durationMs: 0,
   };
 }

@@ -89,10 +89,13 @@ async function readFile(ctx: WalkContext, fsPath: string | Buffer, st: BigIntSta
 
 async function fileNode(ctx: WalkContext, node: TreeNode, fsPath: string | Buffer, st: BigIntStats, prev: TreeNode | undefined, display: string): Promise<TreeNode | null> {
   let saved: SavedContent;
+  let reused = false;
   try {
     if (unchanged(ctx, node, prev)) {
+      reused = true;
       saved = { content: [...prev.content], size: prev.size ?? 0 };
       ctx.stats.filesUnchanged++;
+      ctx.stats.bytesProcessed += saved.size;
     } else if (st.nlink > 1n) {
       const key = `${st.dev}:${st.ino}`;
       let p = ctx.hardLinks.get(key);
@@ -115,6 +118,10 @@ async function fileNode(ctx: WalkContext, node: TreeNode, fsPath: string | Buffe
   node.content = saved.content;
   if (saved.size > 0) node.size = saved.size;
   else delete node.size;
+  if (!reused) {
+    if (prev?.type === 'file') ctx.stats.filesChanged++;
+    else ctx.stats.filesNew++;
+  }
   ctx.stats.files++;
   ctx.opts.onProgress?.({ files: ctx.stats.files, dirs: ctx.stats.dirs, bytesRead: ctx.stats.bytesRead, bytesAdded: ctx.stats.bytesAdded, path: display });
   return node;

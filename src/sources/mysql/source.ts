@@ -122,8 +122,9 @@ export function mysqlSource(opts: MysqlSourceOptions): Source {
   }
 
   function tags(): string[] {
+    // Stable identifiers only: versions and sizes change between runs and live in the meta file
+    // and the snapshot summary, so that grouping by tags keeps a job's snapshots together.
     const t = ['engine=mysql'];
-    if (meta) t.push(`${meta.server.flavor}-version=${meta.server.version.split('-')[0]}`, 'dump-format=sql');
     for (const db of dbNames) t.push(`db=${db}`);
     return t;
   }

@@ -149,8 +149,9 @@ export function postgresSource(opts: PostgresSourceOptions): Source {
   }
 
   function tags(): string[] {
+    // Stable identifiers only: versions and sizes change between runs and live in the meta file
+    // and the snapshot summary, so that grouping by tags keeps a job's snapshots together.
     const t = ['engine=postgres'];
-    if (meta) t.push(`postgres-version=${meta.server.version}`, `pg-dump-version=${meta.pgDumpVersion}`, 'dump-format=custom');
     for (const db of dbNames) t.push(`db=${db}`);
     return t;
   }

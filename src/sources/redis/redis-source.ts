@@ -59,17 +59,15 @@ export const REDIS_RDB_PATH = 'redis/dump.rdb';
 export const REDIS_META_PATH = 'redis/lifeboat-meta.json';
 
 export function redisSource(options: RedisSourceOptions): Source {
-  let meta: RedisMeta | undefined;
   return {
     kind: 'redis',
     entries(signal: AbortSignal) {
       const s = options.signal ? AbortSignal.any([signal, options.signal]) : signal;
-      return redisEntries(options, s, (m) => { meta = m; });
+      return redisEntries(options, s);
     },
     tags() {
-      const tags = ['engine=redis', `host=${options.host}:${options.port}`];
-      if (meta) tags.push(`redis=${meta.redisVersion}`, `size=${meta.size}`, `keys=${meta.keys}`);
-      return tags;
+      // Stable identifiers only (version, size and key count are in the meta file).
+      return ['engine=redis', `host=${options.host}:${options.port}`];
     },
   };
 }
@@ -77,7 +75,6 @@ export function redisSource(options: RedisSourceOptions): Source {
 async function* redisEntries(
   o: RedisSourceOptions,
   signal: AbortSignal,
-  onMeta: (m: RedisMeta) => void,
 ): AsyncGenerator<StreamEntry> {
   const what = `redis backup ${o.host}:${o.port}`;
   const started = Date.now();
@@ -139,7 +136,6 @@ async function* redisEntries(
           yield chunk;
         }
         rdbVersion = check.finish();
-        onMeta(makeMeta());
         settle();
       } catch (err) {
         settle(err);

@@ -56,16 +56,14 @@ const INTEGRITY_LINES = 10;
 
 export function sqliteSource(options: SqliteSourceOptions): Source {
   const name = basename(options.path);
-  let meta: SqliteMeta | undefined;
   return {
     kind: 'sqlite',
     entries(signal: AbortSignal) {
-      return sqliteEntries(options, anySignal(signal, options.signal), (m) => { meta = m; });
+      return sqliteEntries(options, anySignal(signal, options.signal));
     },
     tags() {
-      const tags = ['engine=sqlite', `db=${name}`];
-      if (meta) tags.push(`sqlite=${meta.sqliteVersion}`, `size=${meta.size}`);
-      return tags;
+      // Stable identifiers only (version and size are in the meta file).
+      return ['engine=sqlite', `db=${name}`];
     },
   };
 }
@@ -73,7 +71,6 @@ export function sqliteSource(options: SqliteSourceOptions): Source {
 async function* sqliteEntries(
   options: SqliteSourceOptions,
   signal: AbortSignal | undefined,
-  onMeta: (m: SqliteMeta) => void,
 ): AsyncGenerator<StreamEntry> {
   const what = `sqlite backup ${options.path}`;
   const name = basename(options.path);
@@ -102,7 +99,6 @@ async function* sqliteEntries(
       durationMs: Date.now() - started,
       startedAt: new Date(started).toISOString(),
     };
-    onMeta(meta);
 
     const fh = await open(copyPath, 'r');
     handle = streamHandle(fh, what, signal);
