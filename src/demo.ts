@@ -85,7 +85,8 @@ await lifeboat('restore', 'latest', '--job', 'app-db', '--into', restoredDatabas
 await lifeboat('check', '--read-data');
 
 const before = await digestTree(data);
-const after = await digestTree(join(restored, 'examples', 'data'));
+// Snapshot paths are absolute (the config's relative `data` is resolved against its folder).
+const after = await digestTree(join(restored, data));
 const filesSame = before.size === after.size && [...before].every(([p, h]) => after.get(p) === h);
 const dbSame = digestOrders(restoredDatabase) === digestOrders(database);
 console.log(`\nRestored ${after.size} files into ${relative(root, restored)}: ` +

@@ -3,6 +3,7 @@
 // at once as `file:line:col path: message`; none of them carries a secret value.
 
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../errors.ts';
 import { configSchema } from './schema.ts';
@@ -12,6 +13,7 @@ import { checkSemantics } from './semantics.ts';
 import { errorMessage, flattenZodIssues } from './issues.ts';
 import { formatPath, locate, type ConfigPath } from './locate.ts';
 import { toConfig } from './convert.ts';
+import { resolveConfigPaths } from './paths.ts';
 import type { Config, JobConfig, LoadedConfig, RepositoryConfig } from './types.ts';
 
 export type Env = Record<string, string | undefined>;
@@ -61,7 +63,10 @@ function setAt(root: unknown, path: ConfigPath, value: unknown): void {
   parent[path[path.length - 1]!] = value;
 }
 
-/** Parses and validates config text; `fileName` only labels messages. */
+/**
+ * Parses and validates config text. `fileName` labels messages, and its folder is what relative
+ * paths in the config are relative to.
+ */
 export async function parseConfigText(text: string, fileName: string, env: Env = process.env): Promise<LoadedConfig> {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, merge: true, uniqueKeys: true });
@@ -86,6 +91,7 @@ export async function parseConfigText(text: string, fileName: string, env: Env =
   if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
     for (const key of Object.keys(raw)) if (key.startsWith('x-')) delete (raw as Record<string, unknown>)[key];
   }
+  resolveConfigPaths(raw, dirname(resolve(fileName)));
   const secretFiles = await resolveSecretFiles(raw);
   const secrets = [...new Set(secretFiles.secrets)];
 

@@ -1,0 +1,64 @@
+// Relative paths in a config are relative to the config file's folder, not to the current
+// directory: `lifeboat --config /etc/lifeboat/lifeboat.yaml` from cron (cwd /) must find the
+// same password file as from /etc/lifeboat. Applied to the raw document before validation, so
+// every later message (an unreadable secret file, a missing database file) names the resolved path.
+
+import { isAbsolute, resolve } from 'node:path';
+
+/** Locations with a scheme other than `local:` are not paths. */
+const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+
+export function resolveLocation(location: string, base: string): string {
+  if (location.startsWith('local:')) return `local:${resolvePath(location.slice('local:'.length), base)}`;
+  if (SCHEME.test(location)) return location;
+  return resolvePath(location, base);
+}
+
+export function resolvePath(path: string, base: string): string {
+  return path === '' || isAbsolute(path) ? path : resolve(base, path);
+}
+
+/** A program: `./bin/tool` or `scripts/x.sh` is relative to the config; a bare `pg_dump` is looked up on PATH. */
+export function resolveProgram(program: string, base: string): string {
+  return program.includes('/') ? resolvePath(program, base) : program;
+}
+
+type Node = Record<string, unknown>;
+const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function mapString(node: Node, key: string, f: (s: string) => string): void {
+  if (typeof node[key] === 'string') node[key] = f(node[key] as string);
+}
+
+function mapArgv0(node: Node, key: string, base: string): void {
+  const argv = node[key];
+  if (Array.isArray(argv) && typeof argv[0] === 'string') argv[0] = resolveProgram(argv[0], base);
+}
+
+const SECRET_FILE_KEYS = ['password_file', 'secret_access_key_file', 'token_file', 'secret_file'];
+const PROGRAM_KEYS = ['pg_dump_path', 'pg_dumpall_path', 'mysqldump_path'];
+
+/** Resolves, in place, every path-valued field of the raw config against `base`. */
+export function resolveConfigPaths(raw: unknown, base: string): void {
+  if (!isNode(raw)) return;
+  const secretFiles = (n: Node) => { for (const k of SECRET_FILE_KEYS) mapString(n, k, (s) => resolvePath(s, base)); };
+  for (const repo of Object.values(isNode(raw.repositories) ? raw.repositories : {})) {
+    if (!isNode(repo)) continue;
+    mapString(repo, 'location', (s) => resolveLocation(s, base));
+    secretFiles(repo);
+    mapArgv0(repo, 'password_command', base);
+    if (isNode(repo.s3)) secretFiles(repo.s3);
+  }
+  for (const job of Object.values(isNode(raw.jobs) ? raw.jobs : {})) {
+    if (!isNode(job)) continue;
+    if (isNode(job.hooks)) { mapArgv0(job.hooks, 'before', base); mapArgv0(job.hooks, 'after', base); }
+    const src = job.source;
+    if (!isNode(src)) continue;
+    secretFiles(src);
+    for (const k of PROGRAM_KEYS) mapString(src, k, (s) => resolveProgram(s, base));
+    mapString(src, 'path', (s) => resolvePath(s, base));
+    mapString(src, 'rdb_path', (s) => resolvePath(s, base));
+    if (Array.isArray(src.paths)) src.paths = src.paths.map((p) => (typeof p === 'string' ? resolvePath(p, base) : p));
+    mapArgv0(src, 'command', base);
+  }
+}
