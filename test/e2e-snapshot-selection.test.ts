@@ -58,3 +58,17 @@ test('restore, dump and ls pick the snapshot the filter names, and a filter matc
   assert.equal(ls.code, 1);
   assert.match(ls.stderr, /no snapshot matches/);
 });
+
+test('-q drops progress and summaries, never the listing asked for', async () => {
+  await using w = await workspace();
+  const env = { env: { LIFEBOAT_PASSWORD_FILE: w.passwordFile } };
+  const b = await w.cli(['backup', '--repo', w.repo, '--stdin', '--stdin-filename', 'x.txt'], { ...env, input: 'hello\n' });
+  assert.equal(b.code, 0, b.stderr);
+  const snaps = await w.cli(['snapshots', '-q', '--repo', w.repo], env);
+  assert.match(snaps.stdout, /x\.txt/);
+  assert.doesNotMatch(snaps.stdout, /1 snapshot$/m, 'the count is a summary: quiet drops it');
+  const ls = await w.cli(['ls', '-q', '--repo', w.repo, 'latest'], env);
+  assert.match(ls.stdout, /^\/x\.txt$/m);
+  const keys = await w.cli(['key', 'list', '-q', '--repo', w.repo], env);
+  assert.match(keys.stdout, /^\*/m);
+});

@@ -28,8 +28,10 @@ export interface CommandContext {
   io: CliIo;
   global: GlobalOptions;
   signal: AbortSignal;
-  /** Prints a line for humans on stdout (suppressed by --json and --quiet). */
+  /** Prints a line for humans on stdout (suppressed by --json and --quiet): progress, summaries. */
   say(text: string): void;
+  /** Prints a line of the answer the command was asked for (a listing) on stdout; only --json suppresses it. */
+  out(text: string): void;
   /** Prints one JSON document on stdout (only with --json). */
   json(value: unknown): void;
   /** Progress/status for humans on stderr, only when stderr is a TTY and not --json/--quiet. */

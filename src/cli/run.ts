@@ -84,6 +84,7 @@ function makeContext(io: CliIo, global: GlobalOptions, signal: AbortSignal): Com
     global,
     signal,
     say: (text) => { if (human) io.stdout.write(`${text}\n`); },
+    out: (text) => { if (!global.json) io.stdout.write(`${text}\n`); },
     json: (value) => { if (global.json) io.stdout.write(`${JSON.stringify(value, jsonReplacer)}\n`); },
     progress: createProgressSink(io.stderr, human && io.stderr.isTTY === true),
   };

@@ -30,6 +30,7 @@ async function runCheckVerb(repo: string, args: Record<string, string | boolean>
     global,
     signal: new AbortController().signal,
     say: (t) => { if (!json) stdout.write(`${t}\n`); },
+    out: (t) => { if (!json) stdout.write(`${t}\n`); },
     json: (v) => { if (json) stdout.write(`${JSON.stringify(v)}\n`); },
     progress: { update() {}, done() {} },
   };

@@ -24,7 +24,7 @@ export const keyCommand: Command = {
       case 'list': {
         const keys = await listKeysAt(access, ctx.signal);
         ctx.json(keys.map((k) => ({ current: k.current, id: k.id, userName: k.username, hostName: k.hostname, created: k.created })));
-        printTable(ctx.say, [' ', 'ID', 'User', 'Host', 'Created'],
+        printTable(ctx.out, [' ', 'ID', 'User', 'Host', 'Created'],
           keys.map((k) => [k.current ? '*' : ' ', k.id.slice(0, 8), k.username, k.hostname, k.created.slice(0, 19).replace('T', ' ')]));
         return;
       }

@@ -25,9 +25,9 @@ export const lsCommand: Command = {
         ctx.json({ name: node.name, type: node.type, path: n.path, uid: node.uid, gid: node.gid, size: node.size,
           mode: node.mode, mtime: node.mtime, atime: node.atime, ctime: node.ctime, struct_type: 'node' });
       } else if (values.long) {
-        ctx.say(`${node.type.padEnd(7)} ${String(node.size ?? 0).padStart(12)} ${(node.mtime ?? '').slice(0, 19).replace('T', ' ')} ${n.path}`);
+        ctx.out(`${node.type.padEnd(7)} ${String(node.size ?? 0).padStart(12)} ${(node.mtime ?? '').slice(0, 19).replace('T', ' ')} ${n.path}`);
       } else {
-        ctx.say(n.path);
+        ctx.out(n.path);
       }
     }, ctx.signal);
   },

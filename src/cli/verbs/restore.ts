@@ -63,7 +63,10 @@ export const restoreCommand: Command = {
     ctx.say(`restored snapshot ${result.snapshotId.slice(0, 8)} to ${target}: ${count(s.files, 'file')}, ${count(s.dirs, 'dir')}, ` +
       `${formatBytes(s.bytesWritten)} in ${formatDurationMs(s.durationMs)}${s.errors ? `, ${s.errors} errors` : ''}`);
     ctx.json({ message_type: 'summary', snapshot_id: result.snapshotId, target, files_restored: s.files, dirs_restored: s.dirs,
-      bytes_restored: s.bytesWritten, hard_links: s.hardLinks, errors: result.errors, total_duration: s.durationMs / 1000 });
+      bytes_restored: s.bytesWritten, hard_links: s.hardLinks, errors: result.errors, unmatched_includes: result.unmatchedIncludes, total_duration: s.durationMs / 1000 });
+    for (const p of result.unmatchedIncludes) ctx.io.stderr.write(`lifeboat: warning: --include ${p} matched nothing in snapshot ${result.snapshotId.slice(0, 8)}\n`);
+    // Nothing selected at all is a failed restore; some includes matching nothing, a partial one.
+    if (result.unmatchedIncludes.length > 0) return s.files + s.dirs + s.others === 0 ? 1 : 3;
     return s.errors > 0 ? 3 : 0;
   },
 };

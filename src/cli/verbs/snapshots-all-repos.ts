@@ -37,10 +37,10 @@ export async function runAllRepos(ctx: CommandContext, filter: SnapshotFilter, j
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-    ctx.say(line(header));
-    ctx.say('-'.repeat(widths.reduce((a, w) => a + w + 2, -2)));
-    for (const r of rows) ctx.say(line(r));
-    ctx.say('-'.repeat(widths.reduce((a, w) => a + w + 2, -2)));
+    ctx.out(line(header));
+    ctx.out('-'.repeat(widths.reduce((a, w) => a + w + 2, -2)));
+    for (const r of rows) ctx.out(line(r));
+    ctx.out('-'.repeat(widths.reduce((a, w) => a + w + 2, -2)));
     ctx.say(`${count(found.snapshots.length, 'snapshot')}; a column shows the snapshot's ID in that repository, - if it has no copy`);
     for (const r of found.repositories) {
       ctx.say(r.ok ? `  ${r.name}: ${r.location}, ${count(r.count, 'snapshot')}` : `  ${r.name}: ${r.location}: cannot list (?): ${r.error}`);

@@ -50,7 +50,7 @@ export const snapshotsCommand: Command = {
         (e.snapshot.tags ?? []).filter((t) => !known.test(t) && !/-version=|^dump-format=/.test(t)).join(','),
         i.job !== undefined ? '' : e.snapshot.paths.join(' ')];
     });
-    printTable(ctx.say, withJobs ? ['ID', 'Time', 'Host', 'Job', 'Engine', 'Database', 'Size', 'Duration', 'Tags', 'Paths']
+    printTable(ctx.out, withJobs ? ['ID', 'Time', 'Host', 'Job', 'Engine', 'Database', 'Size', 'Duration', 'Tags', 'Paths']
       : ['ID', 'Time', 'Host', 'Tags', 'Paths'], rows);
     ctx.say(`${count(entries.length, 'snapshot')}`);
   },

@@ -122,12 +122,25 @@ export interface PathFilter {
   matches(path: string): boolean;
   /** True when a child of this directory path could match. */
   childMayMatch(path: string): boolean;
+  /** The patterns that have matched no path so far (an include that selects nothing is a mistake to report). */
+  unmatched(): string[];
 }
 
 export function createPathFilter(patterns: readonly string[]): PathFilter {
   const parsed = patterns.map(parsePattern);
+  const hit = parsed.map(() => false);
   return {
-    matches: (path) => parsed.some((p) => matchPattern(p, path)),
+    // Patterns that already matched something are tried only until one matches; the others
+    // are always tried, so that unmatched() is exact.
+    matches: (path) => {
+      let any = false;
+      for (let i = 0; i < parsed.length; i++) {
+        if (any && hit[i]) continue;
+        if (matchPattern(parsed[i]!, path)) { any = true; hit[i] = true; }
+      }
+      return any;
+    },
     childMayMatch: (path) => parsed.some((p) => childMayMatch(p, path)),
+    unmatched: () => patterns.filter((_, i) => !hit[i]),
   };
 }

@@ -55,6 +55,8 @@ export interface RestoreResult {
   snapshotId: SnapshotId;
   stats: RestoreStats;
   errors: Array<{ path: string; message: string }>;
+  /** --include patterns that matched nothing in the snapshot. */
+  unmatchedIncludes: string[];
 }
 
 interface Ctx {
@@ -256,5 +258,5 @@ export async function restoreSnapshot(repo: Repository, ref: SnapshotRef, target
     throw err;
   }
   ctx.stats.durationMs = Math.round(performance.now() - started);
-  return { snapshotId: snap.id, stats: ctx.stats, errors: ctx.errors };
+  return { snapshotId: snap.id, stats: ctx.stats, errors: ctx.errors, unmatchedIncludes: ctx.filter?.unmatched() ?? [] };
 }
