@@ -52,7 +52,10 @@ test('round trip: backup --job, snapshots, restore --into a new database: same t
   assert.deepEqual(snap!.lifeboat.databases, [SRC]);
   assert.ok(snap!.lifeboat.size > 100_000, `size ${snap!.lifeboat.size}`);
   assert.match(snap!.lifeboat.duration, /^\d+\.\ds$/);
-  assert.ok(snap!.lifeboat.versions.postgres);
+  // Versions are per run: in the dump's meta file, not in the tags.
+  const meta = JSON.parse(await ws.restic(['dump', 'latest', '/postgres/lifeboat-meta.json']));
+  assert.match(meta.server.version, /^\d+/);
+  assert.ok(meta.pgDumpVersion);
   assert.ok(snap!.tags.includes('e2e') && snap!.tags.includes('engine=postgres'));
   assert.deepEqual(snap!.paths, ['/postgres/globals.sql', `/postgres/${SRC}.dump`, '/postgres/lifeboat-meta.json']);
   const table = await ws.cli(['snapshots', '--job', 'orders']);
