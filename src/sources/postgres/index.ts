@@ -5,5 +5,4 @@ export { restorePostgres, describePostgresTarget, restorePostgresGlobals } from 
 export type { PostgresRestoreOptions, PostgresRestoreResult, PostgresTarget, GlobalsRestoreResult } from './restore.ts';
 export { listPostgresDump, parsePgToc } from './toc.ts';
 export type { PgTocEntry } from './toc.ts';
-export type { SkippedObject } from './table-plan.ts';
 export type { PgConnection } from './connection.ts';

@@ -23,7 +23,7 @@ import { NotFoundError, UsageError } from '../../errors.ts';
 import { spawnTool } from '../process.ts';
 import type { PgConnection } from './connection.ts';
 import { describeServer, pgArgs, pgEnv, pgSecrets, quoteConnValue, quoteIdent, withPgClient } from './connection.ts';
-import type { SkippedObject } from './table-plan.ts';
+import type { DumpObject, SkippedDumpObject } from '../types.ts';
 import { prepareTableRestore } from './table-restore.ts';
 import type { PreparedTableRestore } from './table-restore.ts';
 
@@ -61,10 +61,10 @@ export interface PostgresRestoreResult {
   /** Bytes of the dump fed to pg_restore (a table restore may stop before the end). */
   bytes: number;
   durationMs: number;
-  /** Table restore: the objects restored, `TYPE schema name` as `--list` shows them. */
-  objects?: string[];
+  /** Table restore: the objects restored (names as `--list` shows them: `public orders`). */
+  objects?: DumpObject[];
   /** Table restore: objects left out, and why (an FK to a table not restored). */
-  skipped?: SkippedObject[];
+  skipped?: SkippedDumpObject[];
 }
 
 /** What the CLI needs before asking for confirmation: does the target exist, is it empty? */

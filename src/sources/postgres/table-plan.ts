@@ -21,6 +21,7 @@
 // The chosen entries keep the archive's order: pg_restore reading a pipe cannot go back.
 
 import { NotFoundError, UsageError } from '../../errors.ts';
+import type { DumpObject, SkippedDumpObject } from '../types.ts';
 import type { PgTocEntry } from './toc.ts';
 
 /** What `--table` may name (pg_restore's meaning of "table"). */
@@ -40,17 +41,12 @@ const SUPPORTING = new Set(['SCHEMA', 'EXTENSION', 'TYPE', 'DOMAIN', 'FUNCTION',
 /** Session settings pg_restore applies before anything else; always kept. */
 const SPECIAL = new Set(['ENCODING', 'STDSTRINGS', 'SEARCHPATH']);
 
-export interface SkippedObject {
-  object: string;
-  reason: string;
-}
 
 export interface TablePlan {
   /** The entries to restore (with the session settings), in archive order: the `-L` list. */
   entries: PgTocEntry[];
-  /** `TYPE schema name` of each restored object, as `--list` shows it. */
-  restored: string[];
-  skipped: SkippedObject[];
+  restored: DumpObject[];
+  skipped: SkippedDumpObject[];
 }
 
 /** How to tell whether the target already has an entry's object (see target-objects.ts). */
@@ -63,8 +59,13 @@ export interface ObjectLookup {
   table?: string;
 }
 
+/** As `--list` shows it, without IDs and owner: `INDEX public orders_code`. */
 export function describeEntry(e: PgTocEntry): string {
-  return `${e.type} ${e.schema ?? '-'} ${e.name}`;
+  return `${e.type} ${dumpObject(e).name}`;
+}
+
+function dumpObject(e: PgTocEntry): DumpObject {
+  return { type: e.type, name: `${e.schema ?? '-'} ${e.name}` };
 }
 
 function qualified(e: PgTocEntry): string {
@@ -238,13 +239,13 @@ export function planTableRestore(
   const restore = (e: PgTocEntry): boolean =>
     (chosen.has(e.dumpId) || support.has(e.dumpId)) && verdict.get(e.dumpId) === null && !(opts.noOwner && e.type === 'ACL');
   const entries = toc.filter((e) => SPECIAL.has(e.type) || restore(e));
-  const skipped: SkippedObject[] = [];
+  const skipped: SkippedDumpObject[] = [];
   for (const e of toc) {
     const why = verdict.get(e.dumpId);
-    if (chosen.has(e.dumpId) && typeof why === 'string') skipped.push({ object: describeEntry(e), reason: why });
-    else if (kept.has(e.dumpId)) skipped.push({ object: describeEntry(e), reason: 'already in the target database, kept as it is' });
+    if (chosen.has(e.dumpId) && typeof why === 'string') skipped.push({ ...dumpObject(e), reason: why });
+    else if (kept.has(e.dumpId)) skipped.push({ ...dumpObject(e), reason: 'already in the target database, kept as it is' });
   }
-  return { entries, restored: entries.filter((e) => !SPECIAL.has(e.type)).map(describeEntry), skipped };
+  return { entries, restored: entries.filter((e) => !SPECIAL.has(e.type)).map(dumpObject), skipped };
 }
 
 /** The `pg_restore --use-list` file: the chosen entries' lines, in archive order. */
