@@ -13,6 +13,7 @@ import type { SnapshotEntry } from '../repo/types.ts';
 import { blobStream, fileContent, findNode } from '../engine/restorer/snapshot-walk.ts';
 import { displayName } from '../engine/fs-meta/node-name.ts';
 import { loadRestorer, type DbRestorer, type TargetState } from '../sources/restore-registry.ts';
+import type { DumpObject, SkippedDumpObject } from '../sources/types.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
 import { compareTime } from './snapshots.ts';
 
@@ -48,6 +49,9 @@ export interface DbRestoreOutcome {
   created?: boolean;
   /** With `list`: one line per object. */
   objects?: string[];
+  /** Table restore: the objects restored, and those left out with the reason. */
+  objectsRestored?: DumpObject[];
+  objectsSkipped?: SkippedDumpObject[];
   /** With `globals`: statements of globals.sql that failed (existing roles, usually). */
   globalsErrors?: string[];
 }
@@ -129,6 +133,7 @@ export async function runDatabaseRestore(
       target, force: opts.force ?? false, tables: opts.tables ?? [], schemas: opts.schemas ?? [],
       noOwner: opts.noOwner ?? false, signal,
     });
-    return { ...base, target: r.target, bytes: r.bytes, created: r.created, ...(globalsErrors ? { globalsErrors } : {}) };
+    return { ...base, target: r.target, bytes: r.bytes, created: r.created, ...(globalsErrors ? { globalsErrors } : {}),
+      ...(r.objects ? { objectsRestored: r.objects, objectsSkipped: r.skipped ?? [] } : {}) };
   });
 }
