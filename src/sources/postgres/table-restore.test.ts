@@ -67,6 +67,8 @@ before(async () => {
     COMMENT ON TABLE orders IS 'orders placed';
     COMMENT ON COLUMN orders.code IS 'order code';
     COMMENT ON CONSTRAINT orders_total_positive ON orders IS 'no negative totals';
+    GRANT SELECT ON orders TO PUBLIC;
+    GRANT UPDATE (code) ON orders TO PUBLIC;
     CREATE VIEW big_orders AS SELECT * FROM orders WHERE total > 100;
     CREATE TABLE notes (id int);
     CREATE TABLE sales.notes (id int);
@@ -111,7 +113,8 @@ test('tables with serial PK, unique index, FK between them, check, trigger and c
 
   // What was restored is reported, and nothing else came along.
   for (const o of ['FUNCTION public stamp()', 'TRIGGER public orders orders_stamp', 'SEQUENCE SET public orders_id_seq',
-    'INDEX public orders_code', 'FK CONSTRAINT public orders orders_customer_id_fkey', 'COMMENT public COLUMN orders.code']) {
+    'INDEX public orders_code', 'FK CONSTRAINT public orders orders_customer_id_fkey', 'COMMENT public COLUMN orders.code',
+    'ACL public TABLE orders', 'ACL public COLUMN orders.code']) {
     assert.ok(flat(r.objects).includes(o), o);
   }
   assert.ok(!flat(r.objects).some((o) => /big_orders|notes|invoices|filler/.test(o)), flat(r.objects).join('\n'));
