@@ -25,7 +25,7 @@ export const DB_RESTORE_USAGE = [
   '  --table T         restore only table T (repeatable) with its keys, indexes, defaults, sequences,',
   '                    triggers and comments; postgres: T or SCHEMA.T; an FK to a table not restored is',
   '                    skipped and reported',
-  '  --schema S        postgres: restore only schema S (repeatable)',
+  '  --schema S        postgres: restore only schema S (repeatable; with --table: where to find T)',
   '  --no-owner        postgres: do not restore owners and privileges (roles missing on the target)',
   '  --globals         postgres: apply the snapshot\'s roles and tablespaces (globals.sql) first',
   '  --force           restore into a target that holds data (postgres: drop and recreate the dump\'s',
