@@ -6,6 +6,7 @@ import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import type { SourceConfig } from '../config/types.ts';
+import type { DumpObject, SkippedDumpObject } from './types.ts';
 
 export type RestoreEngine = 'postgres' | 'mysql' | 'sqlite' | 'redis';
 
@@ -32,8 +33,13 @@ export interface DbRestoreRequest {
 
 export interface DbRestoreResult {
   target: string;
+  /** Bytes of the dump fed to the restore tool. */
   bytes: number;
   created: boolean;
+  /** Table restore: the objects restored. */
+  objects?: DumpObject[];
+  /** Table restore: objects left out, and why. */
+  skipped?: SkippedDumpObject[];
 }
 
 export interface DbRestorer {
@@ -86,7 +92,7 @@ export async function loadRestorer(cfg: SourceConfig): Promise<DbRestorer> {
         async restore(stream, req) {
           const r = await pg.restorePostgres(stream, { ...c, database: req.target, force: req.force, tables: req.tables,
             schemas: req.schemas, noOwner: req.noOwner, signal: req.signal });
-          return { target: r.database, bytes: r.bytes, created: r.created };
+          return { target: r.database, bytes: r.bytes, created: r.created, objects: r.objects, skipped: r.skipped };
         },
         async list(stream, signal) {
           return (await pg.listPostgresDump(stream, { signal })).map((e) => e.line);
@@ -112,7 +118,7 @@ export async function loadRestorer(cfg: SourceConfig): Promise<DbRestorer> {
         async restore(stream, req) {
           if (req.schemas.length) throw new UsageError('restore: --schema applies to postgres only (mysql: use --table)');
           const r = await my.restoreMysql(stream, { ...c, database: req.target, force: req.force, tables: req.tables, signal: req.signal });
-          return { target: r.database, bytes: r.bytes, created: r.created };
+          return { target: r.database, bytes: r.bytes, created: r.created, objects: r.objects, skipped: r.skipped };
         },
         async list(stream) {
           return (await my.listMysqlDump(stream)).map((o) => `${o.type} ${o.name}${o.table ? ` ON ${o.table}` : ''}`);
