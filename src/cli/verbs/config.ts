@@ -25,7 +25,7 @@ export const configCommand: Command = {
         const s = await checkConfigFile(file, ctx.io.env);
         ctx.json({ message_type: 'config_ok', ...s });
         ctx.say(`${file}: ok (${count(s.repositories.length, 'repository', 'repositories')}, ${count(s.jobs.length, 'job')})`);
-        for (const j of s.jobs) ctx.say(`  job ${j.name}: ${j.type} → ${j.repositories.join(', ')}${j.schedule ? ` (schedule ${j.schedule})` : ''}`);
+        for (const j of s.jobs) ctx.say(`  job ${j.name}: ${j.type} → ${j.repositories.join(', ')}${j.schedule ? ` (${j.schedule}${j.nextRun ? `, next ${j.nextRun}` : ''})` : ''}`);
         return 0;
       }
       case 'schema':

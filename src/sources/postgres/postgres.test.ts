@@ -10,10 +10,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { SourceError, UsageError } from '../../errors.ts';
 import type { StreamEntry } from '../types.ts';
-import {
-  describePostgresTarget, listPostgresDump, postgresSource, restorePostgres, restorePostgresGlobals,
-} from './index.ts';
-import type { PostgresMeta } from './index.ts';
+import { postgresSource, type PostgresMeta } from './source.ts';
+import { describePostgresTarget, listPostgresDump, restorePostgres, restorePostgresGlobals } from './restore.ts';
 
 const conn = { host: '127.0.0.1', port: 5432, user: 'postgres' };
 const suffix = `${process.pid}_${Date.now().toString(36)}`;
