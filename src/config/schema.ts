@@ -93,6 +93,8 @@ const hooks = section({
   timeout: duration.optional(),
 });
 
+// No transforms inside the union: zod reports the problems of the one alternative whose type
+// matched (a string with a bad cron, a mapping with a bad `every`) only when neither aborted.
 const cronExpression = z
   .string()
   .min(1, { error: 'must not be empty' })
@@ -100,19 +102,16 @@ const cronExpression = z
     const problem = checkCronExpression(text);
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
   })
-  .describe('A cron expression: 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; @daily and the like too. Read in defaults.timezone.')
-  .transform((text): Schedule => ({ kind: 'cron', expression: text.trim() }));
+  .describe('A cron expression: 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; @daily and the like too. Read in defaults.timezone.');
 
-const everyMinimumMs = 1000;
-const interval = z
-  .strictObject({
-    every: duration.refine((ms) => ms >= everyMinimumMs, { error: 'must be at least 1s' }).describe('Time between the starts of two runs, e.g. 30s, 15m, 6h.'),
-  })
-  .transform((i): Schedule => ({ kind: 'interval', everyMs: i.every }));
+const interval = z.strictObject({
+  every: duration.refine((ms) => ms >= 1000, { error: 'must be at least 1s' }).describe('Time between the starts of two runs, e.g. 30s, 15m, 6h.'),
+});
 
 const schedule = z
   .union([cronExpression, interval], { error: 'expected a cron expression such as "0 3 * * *", or {every: DURATION}' })
-  .describe('When the daemon runs the job: a cron expression ("15 2 * * *") or an interval ({every: 6h}).');
+  .describe('When the daemon runs the job: a cron expression ("15 2 * * *") or an interval ({every: 6h}).')
+  .transform((s): Schedule => (typeof s === 'string' ? { kind: 'cron', expression: s.trim() } : { kind: 'interval', everyMs: s.every }));
 
 export const jobSchema = section({
   source: sourceSchema,
