@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { findJob, findRepository, jobRepositories, loadConfig, parseConfigText } from './index.ts';
-import { systemTimezone } from '../core/schedule.ts';
 
 const EXAMPLE = resolve(import.meta.dirname, '../../examples/lifeboat.yaml');
 
@@ -46,7 +45,7 @@ test('the example config loads, with defaults applied and secrets resolved', asy
     const env = { LIFEBOAT_SECRETS: dir, AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', MINIO_REPO_PASSWORD: 'minio-pw' };
     const c = await loadConfig(EXAMPLE, env);
     assert.equal(c.file, EXAMPLE);
-    assert.deepEqual(c.defaults, { retryLock: 600_000, timeout: 6 * 3_600_000, timezone: systemTimezone() });
+    assert.deepEqual(c.defaults, { retryLock: 600_000, timeout: 6 * 3_600_000, timezone: 'Europe/Berlin' });
     assert.deepEqual(c.repositories.map((r) => r.name), ['local', 'offsite', 'minio']);
     assert.deepEqual(findRepository(c, 'local')?.password, { kind: 'value', value: 'local-repo-pw' });
     assert.deepEqual(findRepository(c, 'offsite')?.password, { kind: 'command', argv: ['pass', 'show', 'backups/offsite'] });
@@ -59,11 +58,12 @@ test('the example config loads, with defaults applied and secrets resolved', asy
     const orders = findJob(c, 'orders-db')!;
     assert.deepEqual(orders.source, {
       type: 'postgres', host: 'db.internal', port: 5432, user: 'backup', password: 'pg-password',
-      databases: ['orders', 'billing'], globals: true, extraArgs: [],
+      databases: ['orders', 'billing'], globals: true, extraArgs: ['--exclude-table-data=audit_log'],
     });
     assert.deepEqual(jobRepositories(c, orders).map((r) => r.name), ['local', 'offsite', 'minio']);
     assert.equal(orders.timeout, 2 * 3_600_000);
-    assert.deepEqual(orders.schedule, { kind: 'cron', expression: '15 2 * * *', timezone: systemTimezone() });
+    assert.deepEqual(orders.schedule, { kind: 'cron', expression: '15 2 * * *', timezone: 'Europe/Berlin' });
+    assert.equal(orders.rpo, 26 * 3_600_000);
     assert.deepEqual(orders.retention, { keepDaily: 7, keepWeekly: 4, keepMonthly: 12 });
     assert.deepEqual(findJob(c, 'uploads')!.retention, { keepDaily: 14, keepTags: [['keep'], ['monthly', 'audit']] });
     assert.deepEqual(findJob(c, 'app-sqlite')!.retention, { keepLast: 48, keepDaily: 30, keepYearly: -1 });
@@ -71,6 +71,7 @@ test('the example config loads, with defaults applied and secrets resolved', asy
     const mysql = findJob(c, 'shop-mysql')!;
     assert.deepEqual(mysql.source, { type: 'mysql', host: '127.0.0.1', port: 3306, user: 'root', databases: 'all', extraArgs: [] });
     assert.equal(mysql.timeout, 6 * 3_600_000, 'defaults.timeout applies');
+    assert.deepEqual(mysql.schedule, { kind: 'interval', everyMs: 3_600_000 });
     assert.deepEqual(mysql.retention?.keepWithin, { years: 0, months: 0, days: 30, hours: 0 });
     assert.deepEqual(findJob(c, 'cache')!.source, { type: 'redis', host: '127.0.0.1', port: 6379 });
     assert.deepEqual(findJob(c, 'uploads')!.hooks, {
