@@ -27,7 +27,7 @@ export interface ConfigSummary {
 
 /**
  * Loads and validates; throws a ConfigError listing every problem. Runs no password command.
- * A schedule is described with its next run after `now`.
+ * A cron schedule is described with its next run after `now`.
  */
 export async function checkConfigFile(path: string, env: Env, now: Date = new Date()): Promise<ConfigSummary> {
   const config = await loadConfig(path, env);
@@ -35,7 +35,8 @@ export async function checkConfigFile(path: string, env: Env, now: Date = new Da
     file: path,
     repositories: config.repositories.map((r) => ({ name: r.name, location: r.location })),
     jobs: config.jobs.map((j) => {
-      const next = j.schedule && nextRun(j.schedule, now);
+      // An interval counts from the job's last run, which only the daemon knows.
+      const next = j.schedule?.kind === 'cron' ? nextRun(j.schedule, now) : undefined;
       return {
         name: j.name, type: j.source.type, repositories: j.repositories,
         ...(j.schedule ? { schedule: describeSchedule(j.schedule) } : {}),

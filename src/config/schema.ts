@@ -14,8 +14,6 @@ import { parseRetentionDuration, RETENTION_DURATION_PATTERN } from './duration.t
 import { argv, duration, nonEmpty, section } from './fields.ts';
 import type { PasswordSource } from './password.ts';
 
-export { SECRET_KEYS } from './fields.ts';
-
 export const NAME_PATTERN = '^[a-z0-9][a-z0-9._-]*$';
 
 const s3Options = section({

@@ -31,7 +31,7 @@ test('interval: runs count from the previous run', () => {
   assert.deepEqual(nextRuns(s, new Date('2025-01-10T12:00:00Z'), 2).map(iso), ['2025-01-10T12:00:30.000Z', '2025-01-10T12:01:00.000Z']);
   assert.equal(longestGapMs(s, new Date()), 30_000);
   assert.equal(describeSchedule({ kind: 'interval', everyMs: 5_400_000 }), 'every 1h30m');
-  assert.equal(describeSchedule({ kind: 'cron', expression: '0 3 * * *', timezone: 'UTC' }), 'cron "0 3 * * *" (UTC)');
+  assert.equal(describeSchedule({ kind: 'cron', expression: '0 3 * * *', timezone: 'UTC' }), 'cron "0 3 * * *" in UTC');
 });
 
 test('period estimate: the longest gap, so weekdays-only jobs report the weekend', () => {

@@ -105,10 +105,10 @@ export function longestGapMs(schedule: Schedule, from: Date, samples = 14): numb
   return longest;
 }
 
-/** `cron "15 2 * * *" (Europe/Berlin)` or `every 30m`, for listings. */
+/** `cron "15 2 * * *" in Europe/Berlin` or `every 30m`, for listings. */
 export function describeSchedule(schedule: Schedule): string {
   if (schedule.kind === 'interval') return `every ${formatInterval(schedule.everyMs)}`;
-  return `cron "${schedule.expression}"${schedule.timezone ? ` (${schedule.timezone})` : ''}`;
+  return `cron "${schedule.expression}"${schedule.timezone ? ` in ${schedule.timezone}` : ''}`;
 }
 
 function formatInterval(ms: number): string {
