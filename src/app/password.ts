@@ -9,7 +9,7 @@ export type { PasswordSource };
 
 /**
  * Picks the password source from flags first, then LIFEBOAT_*, then RESTIC_* variables.
- * `side: 'FROM'` reads the source repository's of copy (`LIFEBOAT_FROM_PASSWORD`…).
+ * `side: 'FROM'` reads the variables for copy's source repository (`LIFEBOAT_FROM_PASSWORD`…).
  */
 export function passwordSourceFromEnv(
   flags: { passwordFile?: string | undefined; passwordCommand?: string | undefined },
