@@ -95,6 +95,8 @@ test('MariaDB round trip through the repository: tables, views, routines, trigge
   assert.equal(p.code, 0, p.stderr);
   const tables = await q<{ t: string }>(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?`, [part]);
   assert.deepEqual(tables.map((t) => t.t), ['odd name']);
+  assert.match(p.stdout, /^ {2}restored 1 TABLE$/m);
+  assert.doesNotMatch(p.stdout, /not restored/);
 });
 
 test('wrong database password and a missing database: clear error, exit 1, no snapshot, no password in the output', async () => {

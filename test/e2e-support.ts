@@ -94,8 +94,8 @@ export async function pgFingerprint(db: string): Promise<Record<string, string>>
   return out;
 }
 
-export async function pgSchemaDump(db: string): Promise<string> {
-  const { stdout } = await run('pg_dump', ['-h', PG.host, '-U', PG.user, '--schema-only', db], { maxBuffer: 64 << 20 });
+export async function pgSchemaDump(db: string, extra: string[] = []): Promise<string> {
+  const { stdout } = await run('pg_dump', ['-h', PG.host, '-U', PG.user, '--schema-only', ...extra, db], { maxBuffer: 64 << 20 });
   // \restrict keys are random per run; nothing else in a single-database dump names the database.
   return stdout.split('\n').filter((l) => !/^\\(un)?restrict /.test(l)).join('\n');
 }

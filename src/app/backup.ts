@@ -6,6 +6,8 @@ import { backupStreams } from '../engine/archiver/stream-archiver.ts';
 import type { BackupPathsOptions, BackupResult, BackupStreamsOptions } from '../engine/archiver/types.ts';
 import { NotFoundError } from '../errors.ts';
 import type { StreamEntry } from '../sources/types.ts';
+import { commandStream, stdinStream } from '../sources/command/command-stream.ts';
+import type { Readable } from 'node:stream';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
 import { PROGRAM_VERSION } from '../version.ts';
 
@@ -38,4 +40,22 @@ export function runStreamBackup(
     await repo.loadIndex(signal);
     return backupStreams(repo, entries, { ...opts, signal, extra: { program_version: PROGRAM_VERSION, ...opts.extra } });
   });
+}
+
+/** `backup --stdin`: standard input stored as one file named `filename`. */
+export function runStdinBackup(
+  access: RepositoryAccess, input: { filename: string; stdin: Readable }, opts: Omit<BackupStreamsOptions, 'signal'>, signal: AbortSignal,
+): Promise<BackupResult> {
+  return runStreamBackup(access, one(stdinStream(input.filename, { stdin: input.stdin as never })), opts, signal);
+}
+
+/** `backup --stdin-from-command -- CMD…`: the command's output; a failing command leaves no snapshot. */
+export function runCommandBackup(
+  access: RepositoryAccess, input: { filename: string; argv: string[] }, opts: Omit<BackupStreamsOptions, 'signal'>, signal: AbortSignal,
+): Promise<BackupResult> {
+  return runStreamBackup(access, one(commandStream(input.argv, { path: input.filename, signal })), opts, signal);
+}
+
+async function* one<T>(item: T): AsyncGenerator<T> {
+  yield item;
 }

@@ -26,3 +26,6 @@ export function runCheck(access: RepositoryAccess, req: CheckRequest, signal: Ab
     });
   });
 }
+
+// Flag parsing the CLI and the config share.
+export { describeSubset, parseReadDataSubset } from '../engine/checker/subset.ts';

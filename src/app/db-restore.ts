@@ -13,6 +13,7 @@ import type { SnapshotEntry } from '../repo/types.ts';
 import { blobStream, fileContent, findNode } from '../engine/restorer/snapshot-walk.ts';
 import { displayName } from '../engine/fs-meta/node-name.ts';
 import { loadRestorer, type DbRestorer, type TargetState } from '../sources/registry.ts';
+import type { DumpObject, SkippedDumpObject } from '../sources/types.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
 import { jobFilter, selectSnapshot, type SnapshotFilter } from './snapshots.ts';
 
@@ -52,6 +53,9 @@ export interface DbRestoreOutcome {
   created?: boolean;
   /** With `list`: one line per object. */
   objects?: string[];
+  /** Table restore: the objects restored, and those left out with the reason. */
+  objectsRestored?: DumpObject[];
+  objectsSkipped?: SkippedDumpObject[];
   /** With `globals`: statements of globals.sql that failed (existing roles, usually). */
   globalsErrors?: string[];
 }
@@ -126,6 +130,7 @@ export async function runDatabaseRestore(
       target, force: opts.force ?? false, tables: opts.tables ?? [], schemas: opts.schemas ?? [],
       noOwner: opts.noOwner ?? false, signal,
     });
-    return { ...base, target: r.target, bytes: r.bytes, created: r.created, ...(globalsErrors ? { globalsErrors } : {}) };
+    return { ...base, target: r.target, bytes: r.bytes, created: r.created, ...(globalsErrors ? { globalsErrors } : {}),
+      ...(r.objects ? { objectsRestored: r.objects, objectsSkipped: r.skipped ?? [] } : {}) };
   });
 }

@@ -7,7 +7,8 @@ import type { Repository } from '../repo/repository-api.ts';
 import type { SnapshotEntry, SnapshotId } from '../repo/types.ts';
 import { pruneOpenRepository, type PruneOutcome, type PruneRequest } from './prune.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
-import { matchesFilter, type SnapshotFilter } from './snapshots.ts';
+import { jobFilter, matchesFilter, type SnapshotFilter } from './snapshots.ts';
+import type { JobConfig } from '../config/types.ts';
 
 export interface ForgetRequest {
   policy: RetentionPolicy;
@@ -69,6 +70,21 @@ export async function forgetInOpenRepository(repo: Repository, req: ForgetReques
     out.prune = await pruneOpenRepository(repo, { ...req.prune, dryRun: req.dryRun || req.prune.dryRun }, signal, ignore);
   }
   return out;
+}
+
+/**
+ * `forget --job NAME`: the job's retention from the config unless `--keep-*` flags give a policy,
+ * applied to the job's snapshots only (every tag set of the filter also needs job=NAME).
+ */
+export function jobRetention(job: JobConfig, flags: RetentionPolicy, filter: SnapshotFilter): { policy: RetentionPolicy; filter: SnapshotFilter } {
+  let policy = flags;
+  if (isEmptyPolicy(policy)) {
+    if (!job.retention) {
+      throw new UsageError(`forget --job ${job.name}: the job has no retention policy in the config`, { hint: 'add retention: to the job, or pass --keep-* flags' });
+    }
+    policy = job.retention as RetentionPolicy;
+  }
+  return { policy, filter: jobFilter(job.name, filter) };
 }
 
 export function runForget(access: RepositoryAccess, req: ForgetRequest, signal: AbortSignal): Promise<ForgetOutcome> {

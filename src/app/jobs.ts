@@ -1,15 +1,18 @@
 // Running the jobs of lifeboat.yaml: the job's source (wrapped in its hooks and timeout) backed up
-// into the job's primary repository, tagged `job=<name>`, the source's own tags (engine, db,
-// versions, size) and the job's tags. The CLI (`backup --job/--all`) and the daemon run this.
+// into the job's primary repository, tagged `job=<name>`, the source's stable tags (engine,
+// databases) and the job's tags. The CLI (`backup --job/--all`), the daemon and the API run this.
 //
-// After the backup, the snapshot (and any an earlier run failed to copy) is copied to the job's
-// other repositories (3-2-1). A failed copy is reported in the result, never undoes the primary
-// snapshot, and is caught up by the next run.
+// After the backup, the job's snapshots that a copy lacks (the new one, and any an earlier run
+// failed to copy) go to the job's other repositories (3-2-1). A failed copy is reported, never
+// undoes the primary snapshot, and is caught up by the next run.
+//
+// Everything a run does is told through RunEvents: the backup is one run, each copy another.
 
-import type { BackupProgress, BackupResult } from '../engine/archiver/types.ts';
-import { LifeboatError } from '../errors.ts';
+import type { BackupResult } from '../engine/archiver/types.ts';
+import { LifeboatError, exitCodeFor } from '../errors.ts';
 import { jobRepositories } from '../config/index.ts';
-import type { Config, JobConfig, RepositoryConfig, SourceConfig } from '../config/types.ts';
+import type { Config, JobConfig, SourceConfig } from '../config/types.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
 import { guardSource } from '../sources/guard.ts';
 import { createSource, isFilesSource } from '../sources/registry.ts';
 import type { Source, StreamEntry } from '../sources/types.ts';
@@ -18,37 +21,36 @@ import type { RepositoryAccess } from './repository-access.ts';
 import { copyToJobRepositories, type ReplicationResult } from './replicate.ts';
 import { repositoryAccessFor, requireJob } from './config-access.ts';
 import { jobTag } from './snapshots.ts';
+import { newRunId, noEvents, type RunEvents, type RunStatus, type RunTrigger } from './events.ts';
+import { failureFields, runStatusOf } from './run-status.ts';
 
 export interface JobResult extends BackupResult {
   job: string;
+  runId: string;
   /** Name of the (primary) repository the snapshot went to. */
   repository: string;
-  /** Wall time of the whole job, hooks included. */
+  /** Wall time of the whole job, hooks and copies included. */
   durationMs: number;
   /** One result per other repository of the job (empty when it has only one). */
   copies: ReplicationResult[];
 }
 
-export interface AfterBackupContext {
-  config: Config;
-  job: JobConfig;
-  /** The job's repositories, primary first; the snapshot is in the first. */
-  repositories: RepositoryConfig[];
-  result: JobResult;
-  signal: AbortSignal;
-}
-
 export interface RunJobOptions {
   signal: AbortSignal;
-  onProgress?: (p: BackupProgress) => void;
-  /** Clock for the snapshot time (tests); default the real time. */
-  now?: () => Date;
+  events?: RunEvents;
+  clock?: Clock;
+  /** What started this run (default `cli`). */
+  trigger?: RunTrigger;
+  /** The run's ID (default a new one): the API hands it out before the run starts. */
+  runId?: string;
+  /** Snapshot time (restic's --time; default the clock's now). */
+  time?: Date;
   /** Hostname recorded in the snapshot (default os.hostname()). */
   host?: string;
+  /** Tags on top of the job's own (e.g. `backup --job X --tag before-upgrade`). */
+  extraTags?: string[];
   /** Copy to the job's other repositories after the backup (default true). */
   copy?: boolean;
-  /** Runs after the snapshot is saved (and copied). Its failure fails the job; the primary snapshot stays. */
-  afterBackup?: (ctx: AfterBackupContext) => Promise<void>;
 }
 
 export type JobOutcome =
@@ -64,62 +66,109 @@ function guardOptions(job: JobConfig) {
   };
 }
 
+/** A job's backup (and copies). Emits its events; throws the backup's error after emitting `finished`. */
 export async function runJob(config: Config, jobName: string, opts: RunJobOptions): Promise<JobResult> {
   const job = requireJob(config, jobName);
   const { signal } = opts;
-  const started = Date.now();
+  const events = opts.events ?? noEvents;
+  const clock = opts.clock ?? systemClock;
+  const startedAt = clock.now();
+  const runId = opts.runId ?? newRunId(startedAt);
   const repositories = jobRepositories(config, job);
   const primary = repositories[0]!;
-  const access = await repositoryAccessFor(config, primary, signal);
-  const tags = [...new Set([jobTag(job.name), ...job.tags])];
-  const time = opts.now?.();
+  const base = { runId, job: job.name, repository: primary.name };
+  events.emit({ ...base, type: 'started', kind: 'backup', trigger: opts.trigger ?? 'cli', at: startedAt });
+  const elapsed = () => clock.now().getTime() - startedAt.getTime();
+
   let backup: BackupResult;
   try {
-    backup = isFilesSource(job.source)
-      ? await runFilesJob(job, job.source, access, tags, opts, time, started)
-      : await runStreamJob(job, job.source, access, tags, opts, time, started);
+    const access = await repositoryAccessFor(config, primary, signal);
+    const tags = [...new Set([jobTag(job.name), ...job.tags, ...(opts.extraTags ?? [])])];
+    const req: BackupRequest = {
+      job, access, tags, signal, startedAt, time: opts.time ?? startedAt, host: opts.host,
+      onProgress: (p) => events.emit({ ...base, type: 'progress', kind: 'backup', at: clock.now(), ...p }),
+    };
+    backup = isFilesSource(job.source) ? await backupFiles(req, job.source) : await backupStream(req, job.source);
   } catch (err) {
-    throw jobError(job, err);
+    const error = jobError(job, err);
+    events.emit({ ...base, type: 'finished', kind: 'backup', at: clock.now(), durationMs: elapsed(), ...failureFields(error, signal) });
+    throw error;
   }
-  const result: JobResult = { ...backup, job: job.name, repository: primary.name, durationMs: Date.now() - started, copies: [] };
+  const s = backup.stats;
+  events.emit({
+    ...base, type: 'snapshot-saved', at: clock.now(), snapshotId: backup.snapshotId, files: s.files,
+    bytesProcessed: s.bytesProcessed, bytesAdded: s.bytesAdded, durationMs: elapsed(),
+    unreadable: s.errors, unreadablePaths: backup.errors.map((e) => e.path),
+  });
+  const status: RunStatus = s.errors > 0 ? 'partial' : 'succeeded';
+  events.emit({
+    ...base, type: 'finished', kind: 'backup', at: clock.now(), durationMs: elapsed(), status, exitCode: status === 'partial' ? 3 : 0,
+    snapshotId: backup.snapshotId, bytesAdded: s.bytesAdded, bytesProcessed: s.bytesProcessed, files: s.files,
+    ...(status === 'partial' ? { errorCode: 'partial', message: `${s.errors} items could not be read; the snapshot is incomplete` } : {}),
+  });
+
+  const result: JobResult = { ...backup, job: job.name, runId, repository: primary.name, durationMs: elapsed(), copies: [] };
   if (repositories.length > 1 && opts.copy !== false) {
-    result.copies = await copyToJobRepositories({ config, job, repositories, signal });
-    result.durationMs = Date.now() - started;
+    result.copies = await copyToJobRepositories({ config, job, repositories, signal }, {
+      onTargetStart: (target) => {
+        const copyRun = { runId: newRunId(clock.now()), job: job.name, repository: target, started: clock.now() };
+        events.emit({ runId: copyRun.runId, job: job.name, repository: target, type: 'started', kind: 'copy', trigger: opts.trigger ?? 'cli', at: copyRun.started });
+        return (r) => {
+          const at = clock.now();
+          const run = { runId: copyRun.runId, job: job.name, repository: target, at };
+          const durationMs = at.getTime() - copyRun.started.getTime();
+          if (r.ok) {
+            const st = r.result.stats;
+            events.emit({ ...run, type: 'copy-finished', target, ok: true, snapshotsCopied: st.snapshotsCopied, bytesAdded: st.bytesAdded });
+            events.emit({ ...run, type: 'finished', kind: 'copy', status: 'succeeded', exitCode: 0, durationMs, bytesAdded: st.bytesAdded });
+          } else {
+            const f = failureFields(r.error, signal);
+            events.emit({ ...run, type: 'copy-finished', target, ok: false, errorCode: f.errorCode ?? 'error', message: r.message });
+            events.emit({ ...run, type: 'finished', kind: 'copy', durationMs, ...f, message: r.message });
+          }
+        };
+      },
+    });
+    result.durationMs = elapsed();
   }
-  if (opts.afterBackup) await opts.afterBackup({ config, job, repositories, result, signal });
   return result;
 }
 
-async function runStreamJob(
-  job: JobConfig, cfg: SourceConfig, access: RepositoryAccess, tags: string[], opts: RunJobOptions, time: Date | undefined, started: number,
-): Promise<BackupResult> {
-  const source = guardSource(createSource(cfg, { signal: opts.signal }), guardOptions(job));
+interface BackupRequest {
+  job: JobConfig;
+  access: RepositoryAccess;
+  tags: string[];
+  signal: AbortSignal;
+  startedAt: Date;
+  time: Date;
+  host?: string;
+  onProgress: (p: { files: number; bytesRead: number; bytesAdded: number; path?: string }) => void;
+}
+
+function backupStream(r: BackupRequest, cfg: SourceConfig): Promise<BackupResult> {
+  const source = guardSource(createSource(cfg, { signal: r.signal }), guardOptions(r.job));
   // Stable identifiers only (engine, databases found when the source ran): sizes and durations
   // go into the snapshot's summary, so tags group a job's snapshots together.
   const lateTags = (): string[] => source.tags?.() ?? [`engine=${cfg.type}`];
-  return runStreamBackup(access, source.entries(opts.signal), {
-    tags, lateTags, onProgress: opts.onProgress, startedAt: new Date(started),
-    ...(time ? { time } : {}), ...(opts.host ? { host: opts.host } : {}),
-  }, opts.signal);
+  return runStreamBackup(r.access, source.entries(r.signal), {
+    tags: r.tags, lateTags, onProgress: r.onProgress, startedAt: r.startedAt, time: r.time,
+    ...(r.host ? { host: r.host } : {}),
+  }, r.signal);
 }
 
 /** Files jobs: backupPaths run inside a guarded pseudo-source, so hooks and timeout apply too. */
-async function runFilesJob(
-  job: JobConfig, cfg: { paths: string[]; exclude: string[] }, access: RepositoryAccess, tags: string[], opts: RunJobOptions, time: Date | undefined, started: number,
-): Promise<BackupResult> {
+async function backupFiles(r: BackupRequest, cfg: { paths: string[]; exclude: string[] }): Promise<BackupResult> {
   let result: BackupResult | undefined;
   const inner: Source = {
     kind: 'files',
     async *entries(signal: AbortSignal): AsyncGenerator<StreamEntry> {
-      result = await runPathsBackup(access, {
-        paths: cfg.paths, excludes: cfg.exclude,
-        tags: [...tags, 'engine=files'],
-        onProgress: opts.onProgress, startedAt: new Date(started),
-        ...(time ? { time } : {}), ...(opts.host ? { host: opts.host } : {}),
+      result = await runPathsBackup(r.access, {
+        paths: cfg.paths, excludes: cfg.exclude, tags: [...r.tags, 'engine=files'],
+        onProgress: r.onProgress, startedAt: r.startedAt, time: r.time, ...(r.host ? { host: r.host } : {}),
       }, signal);
     },
   };
-  for await (const _ of guardSource(inner, guardOptions(job)).entries(opts.signal)) { /* yields nothing */ }
+  for await (const _ of guardSource(inner, guardOptions(r.job)).entries(r.signal)) { /* yields nothing */ }
   return result!;
 }
 
@@ -131,17 +180,38 @@ function jobError(job: JobConfig, err: unknown): unknown {
   return err;
 }
 
-/** Every job of the config, one after another; a failed job does not stop the others. */
-export async function runAllJobs(config: Config, opts: RunJobOptions & { onJobStart?: (job: string) => void }): Promise<JobOutcome[]> {
+/**
+ * Jobs one after another (a typo in a name fails before any runs); a failed job does not stop
+ * the others. Stops starting jobs once the signal fires.
+ */
+export async function runJobs(config: Config, names: readonly string[], opts: RunJobOptions): Promise<JobOutcome[]> {
+  for (const name of names) requireJob(config, name);
   const outcomes: JobOutcome[] = [];
-  for (const job of config.jobs) {
+  for (const name of names) {
     if (opts.signal.aborted) break;
-    opts.onJobStart?.(job.name);
     try {
-      outcomes.push({ job: job.name, ok: true, result: await runJob(config, job.name, opts) });
+      outcomes.push({ job: name, ok: true, result: await runJob(config, name, opts) });
     } catch (error) {
-      outcomes.push({ job: job.name, ok: false, error });
+      outcomes.push({ job: name, ok: false, error });
     }
   }
   return outcomes;
 }
+
+/**
+ * One exit code for a set of job outcomes, the same for `--job X` and `--all`: 130 interrupted;
+ * a single failed job's own code (10, 11, 12…), several failures 1; 3 when every job saved a
+ * snapshot but some files were unreadable or a copy failed; else 0.
+ */
+export function jobsExitCode(outcomes: readonly JobOutcome[], aborted: boolean): number {
+  if (aborted) return 130;
+  const failed = outcomes.filter((o): o is Extract<JobOutcome, { ok: false }> => !o.ok);
+  if (failed.length > 0) {
+    const codes = new Set(failed.map((f) => exitCodeFor(f.error)));
+    return codes.size === 1 ? [...codes][0]! : 1;
+  }
+  const partial = outcomes.some((o) => o.ok && (o.result.stats.errors > 0 || o.result.copies.some((c) => !c.ok)));
+  return partial ? 3 : 0;
+}
+
+export { runStatusOf };

@@ -43,3 +43,6 @@ export function runPrune(access: RepositoryAccess, req: PruneRequest, signal: Ab
   // A dry run only reads: a shared lock keeps packs from vanishing under it and lets backups run.
   return withRepository(access, req.dryRun ? 'shared' : 'exclusive', signal, (repo, signal) => pruneOpenRepository(repo, req, signal));
 }
+
+// Flag parsing the CLI and the config share.
+export { parseByteSize, parseMaxUnused } from '../engine/pruner/max-unused.ts';

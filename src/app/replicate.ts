@@ -22,8 +22,8 @@ export type ReplicationResult =
 
 export interface ReplicateOptions {
   onProgress?: (target: string, p: CopyProgress) => void;
-  /** Called as each target finishes, before the next starts. */
-  onTargetDone?: (r: ReplicationResult) => void;
+  /** Called as each target's copy starts; the function it returns is called with the target's result. */
+  onTargetStart?: (target: string) => ((r: ReplicationResult) => void) | void;
 }
 
 /** Which snapshots of the primary to copy: named ones, else every one matching the filter. */
@@ -52,6 +52,10 @@ export async function replicateToRepositories(
     target: label(t), location: t.location, ok: false, error,
     message: error instanceof Error ? error.message : String(error),
   });
+  const report = (t: ReplicaTarget, r: ReplicationResult, done?: ((r: ReplicationResult) => void) | void) => {
+    results.push(r);
+    (done ?? opts.onTargetStart?.(label(t)))?.(r);
+  };
   if (targets.length === 0) return results;
   try {
     await withSide('source', primary, signal, async (src) => {
@@ -59,6 +63,7 @@ export async function replicateToRepositories(
       const snapshots: SnapshotEntry[] = await selectSnapshots(src, { snapshots: [...(selection.snapshots ?? [])], filter: selection.filter }, signal);
       for (const t of targets) {
         if (signal.aborted) throw new AbortedError();
+        const done = opts.onTargetStart?.(label(t));
         let r: ReplicationResult;
         try {
           const result = await withSide('target', t, signal, async (dst) => {
@@ -70,18 +75,13 @@ export async function replicateToRepositories(
           if (signal.aborted) throw err;
           r = fail(t, labelled(err, label(t)));
         }
-        results.push(r);
-        opts.onTargetDone?.(r);
+        report(t, r, done);
       }
     });
   } catch (err) {
     if (signal.aborted) throw err instanceof AbortedError ? err : new AbortedError();
     // The primary could not be opened (or listed): no target can get a copy this run.
-    for (const t of targets.slice(results.length)) {
-      const r = fail(t, err);
-      results.push(r);
-      opts.onTargetDone?.(r);
-    }
+    for (const t of targets.slice(results.length)) report(t, fail(t, err));
   }
   return results;
 }
@@ -139,7 +139,7 @@ export async function copyToJobRepositories(
       if (ctx.signal.aborted) throw error;
       const res: ReplicationResult = { target: r.name, location: r.location, ok: false, error, message: error instanceof Error ? error.message : String(error) };
       results.push(res);
-      opts.onTargetDone?.(res);
+      opts.onTargetStart?.(r.name)?.(res);
     }
   }
   results.push(...await replicateToRepositories(access, targets, { filter: jobFilter(ctx.job.name) }, ctx.signal, opts));

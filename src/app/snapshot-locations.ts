@@ -7,7 +7,10 @@ import { persistentId } from '../engine/copier/copier.ts';
 import type { Snapshot, SnapshotId } from '../repo/types.ts';
 import { parseLocation } from '../storage/location.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
-import { compareTime, matchesFilter, type SnapshotFilter } from './snapshots.ts';
+import { compareTime, jobFilter, matchesFilter, type SnapshotFilter } from './snapshots.ts';
+import type { Config } from '../config/types.ts';
+import { jobRepositories } from '../config/index.ts';
+import { repositoryAccessFor, requireJob } from './config-access.ts';
 
 export interface NamedRepository {
   name: string;
@@ -84,4 +87,16 @@ function printable(location: string): string {
   } catch {
     return '(invalid location)';
   }
+}
+
+/**
+ * `snapshots --all-repos [--job NAME]`: every repository of the config (or of the job), and, for
+ * a job, only its snapshots.
+ */
+export function locateConfigSnapshots(config: Config, jobName: string | undefined, filter: SnapshotFilter, signal: AbortSignal): Promise<SnapshotLocations> {
+  const repos = jobName === undefined ? config.repositories : jobRepositories(config, requireJob(config, jobName));
+  const named: NamedRepository[] = repos.map((r) => ({
+    name: r.name, location: r.location, access: () => repositoryAccessFor(config, r, signal),
+  }));
+  return locateSnapshots(named, jobName === undefined ? filter : jobFilter(jobName, filter), signal);
 }

@@ -1,28 +1,21 @@
-// Repository access for verbs that take `--job NAME`: the job's primary repository from the
-// config file, unless --repo / LIFEBOAT_REPOSITORY names one explicitly.
+// The config file and `--job NAME` as the CLI finds them: --config, LIFEBOAT_CONFIG or
+// ./lifeboat.yaml; the job's primary repository unless --repo / LIFEBOAT_REPOSITORY names one.
 
 import { configFileFrom, loadConfigFile, type LoadedConfig } from '../app/config-file.ts';
-import { repositoryAccessFor, requireJob } from '../app/config-access.ts';
-import { findRepository } from '../config/index.ts';
-import type { RepositoryAccess } from '../app/repository-access.ts';
-import type { JobConfig } from '../config/types.ts';
+import { jobAccess, type JobAccess } from '../app/job-access.ts';
 import { repositoryFromEnv } from '../app/password.ts';
 import { accessFromContext } from './access.ts';
 import type { CommandContext } from './command.ts';
 
-export interface JobAccess {
-  config: LoadedConfig;
-  job: JobConfig;
-  access: RepositoryAccess;
+export type { JobAccess };
+
+export function loadConfigFor(ctx: CommandContext): Promise<LoadedConfig> {
+  return loadConfigFile(configFileFrom(ctx.global.config, ctx.io.env), ctx.io.env);
 }
 
 export async function accessForJob(ctx: CommandContext, jobName: string): Promise<JobAccess> {
-  const config = await loadConfigFile(configFileFrom(ctx.global.config, ctx.io.env), ctx.io.env);
-  const job = requireJob(config, jobName);
-  const explicit = repositoryFromEnv(ctx.global.repo, ctx.io.env);
+  const config = await loadConfigFor(ctx);
   // An empty LIFEBOAT_REPOSITORY counts as not given.
-  const access = explicit
-    ? accessFromContext(ctx)
-    : await repositoryAccessFor(config, findRepository(config, job.repositories[0]!)!, ctx.signal);
-  return { config, job, access };
+  const explicit = repositoryFromEnv(ctx.global.repo, ctx.io.env) ? accessFromContext(ctx) : undefined;
+  return jobAccess(config, jobName, explicit, ctx.signal);
 }

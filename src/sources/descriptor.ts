@@ -9,7 +9,7 @@
 // SQLite backup never load a database driver they do not need.
 
 import type { z } from 'zod';
-import type { Source } from './types.ts';
+import type { DumpObject, SkippedDumpObject, Source } from './types.ts';
 
 export interface SourceContext {
   /** Cancels the source in addition to the signal given to entries(). */
@@ -48,8 +48,13 @@ export interface DbRestoreRequest {
 
 export interface DbRestoreResult {
   target: string;
+  /** Bytes of the dump fed to the restore tool. */
   bytes: number;
   created: boolean;
+  /** Table restore: the objects restored. */
+  objects?: DumpObject[];
+  /** Table restore: objects left out, and why. */
+  skipped?: SkippedDumpObject[];
 }
 
 /** Restore operations on targets reached with a job's settings (a server's address and credentials). */

@@ -29,3 +29,17 @@ export interface Source {
   /** Tags describing the backup (e.g. `engine=postgres`, `db=orders`), known after entries drained. */
   tags?(): string[];
 }
+
+/**
+ * An object of a database dump, as a partial restore reports it: `TABLE` + `public orders`
+ * (postgres names are in `pg_restore --list` notation: schema, then name), `TRIGGER` + `t_bi`.
+ */
+export interface DumpObject {
+  type: string;
+  name: string;
+}
+
+/** A dump object a partial restore left out, and why (an FK to a table not restored). */
+export interface SkippedDumpObject extends DumpObject {
+  reason: string;
+}

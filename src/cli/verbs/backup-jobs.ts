@@ -1,88 +1,100 @@
-// `backup --job NAME…` and `backup --all`: run jobs of the config file and report each.
+// `backup --job NAME…` and `backup --all`: runs jobs of the config file through the app layer
+// and renders their events: a progress line, a line per snapshot and copy, failures on stderr.
 
 import type { CommandContext, ParsedArgs } from '../command.ts';
 import { stringList } from '../access.ts';
-import { configFileFrom, loadConfigFile } from '../../app/config-file.ts';
-import { runJob, type JobOutcome, type JobResult } from '../../app/jobs.ts';
-import { requireJob } from '../../app/config-access.ts';
-import { LifeboatError, UsageError, exitCodeFor } from '../../errors.ts';
-import { formatBytes, formatTransfer, count } from '../progress.ts';
+import { loadConfigFor } from '../job-access.ts';
+import { jobsExitCode, runJobs, type JobOutcome, type JobResult } from '../../app/jobs.ts';
+import { EventBus, type RunEvent } from '../../app/events.ts';
+import { UsageError } from '../../errors.ts';
+import { count, formatBytes, formatTransfer } from '../progress.ts';
 import { formatDurationMs } from '../../core/duration.ts';
 
 export async function runJobsCommand(ctx: CommandContext, { values, positionals }: ParsedArgs): Promise<number> {
   if (positionals.length) throw new UsageError('backup --job/--all takes no paths (the job\'s source says what to back up)');
-  for (const flag of ['stdin', 'stdin-from-command', 'exclude', 'parent', 'tag']) {
+  for (const flag of ['stdin', 'stdin-from-command', 'exclude', 'parent']) {
     if (values[flag] !== undefined) throw new UsageError(`backup: --${flag} cannot be used with --job/--all`);
   }
   if (ctx.global.repo !== undefined) throw new UsageError('backup --job/--all: the job\'s repositories come from the config; drop --repo');
   const names = stringList(values.job);
   if (values.all && names.length) throw new UsageError('backup: --all and --job exclude each other');
-  const config = await loadConfigFile(configFileFrom(ctx.global.config, ctx.io.env), ctx.io.env);
+  const config = await loadConfigFor(ctx);
   const jobs = values.all ? config.jobs.map((j) => j.name) : names;
   if (jobs.length === 0) throw new UsageError(`backup --all: ${config.file} defines no jobs`);
-  for (const name of jobs) requireJob(config, name); // a typo fails before any job runs
 
-  const outcomes: JobOutcome[] = [];
-  for (const name of jobs) {
-    if (ctx.signal.aborted) break;
-    const started = Date.now();
-    try {
-      const result = await runJob(config, name, {
-        signal: ctx.signal,
-        host: values.host as string | undefined,
-        onProgress: (p) => ctx.progress.update(`job ${name}: ${formatTransfer({ files: p.files, bytes: p.bytesRead, elapsedMs: Date.now() - started })}`),
-      });
-      ctx.progress.done();
-      outcomes.push({ job: name, ok: true, result });
-      reportJob(ctx, result);
-    } catch (error) {
-      ctx.progress.done();
-      outcomes.push({ job: name, ok: false, error });
-      // One job: the error is the command's error (message, hint, exit code as usual).
-      if (jobs.length === 1) throw error;
-      reportFailure(ctx, name, error);
-    }
-  }
+  const events = new EventBus((err) => ctx.io.stderr.write(`lifeboat: internal: event subscriber failed: ${String(err)}\n`));
+  events.subscribe(renderer(ctx, jobs.length));
+  const outcomes = await runJobs(config, jobs, {
+    signal: ctx.signal, events, trigger: 'cli',
+    host: values.host as string | undefined,
+    extraTags: stringList(values.tag).flatMap((t) => t.split(',')).filter(Boolean),
+  });
+  ctx.progress.done();
+  for (const o of outcomes) if (o.ok) ctx.json(summaryJson(o.result));
   const failed = outcomes.filter((o) => !o.ok);
   if (jobs.length > 1) ctx.say(`${outcomes.length - failed.length} of ${count(jobs.length, 'job')} succeeded`);
-  if (ctx.signal.aborted) return 130;
-  if (failed.length > 0) return 1;
-  // 3: partial — a snapshot is saved, but some files were unreadable or a copy failed.
-  return outcomes.some((o) => o.ok && (o.result.stats.errors > 0 || o.result.copies.some((c) => !c.ok))) ? 3 : 0;
+  // One job: its error is the command's error (message, hint and exit code as for any command).
+  if (jobs.length === 1 && failed.length === 1 && !ctx.signal.aborted) throw (failed[0] as Extract<JobOutcome, { ok: false }>).error;
+  return jobsExitCode(outcomes, ctx.signal.aborted);
 }
 
-function reportJob(ctx: CommandContext, r: JobResult): void {
-  const s = r.stats;
-  ctx.say(`job ${r.job}: snapshot ${r.snapshotId.slice(0, 8)} saved to ${r.repository}: ` +
-    `${formatBytes(s.bytesRead)} read, ${formatBytes(s.bytesAdded)} added, in ${formatDurationMs(r.durationMs)}`);
-  if (s.errors > 0) ctx.say(`job ${r.job}: warning: ${s.errors} items could not be read; the snapshot is incomplete`);
-  for (const c of r.copies) {
-    if (c.ok) {
-      const st = c.result.stats;
-      ctx.say(`job ${r.job}: copied to ${c.target}: ${count(st.snapshotsCopied, 'snapshot')}, ${formatBytes(st.bytesAdded)} added`);
-    } else {
-      // On stderr even with --quiet/--json: an offsite copy that failed must not go unnoticed.
-      ctx.io.stderr.write(`lifeboat: job ${r.job}: copy to ${c.target} failed: ${c.message}\n` +
-        'hint: the snapshot is safe in the primary repository; the next run copies whatever is missing\n');
+function renderer(ctx: CommandContext, jobCount: number): (e: RunEvent) => void {
+  const started = new Map<string, number>();
+  return (e) => {
+    const job = e.job ?? '';
+    switch (e.type) {
+      case 'started':
+        if (e.kind === 'backup') started.set(e.runId, e.at.getTime());
+        break;
+      case 'progress':
+        ctx.progress.update(`job ${job}: ${formatTransfer({ files: e.files, bytes: e.bytesRead, elapsedMs: e.at.getTime() - (started.get(e.runId) ?? e.at.getTime()) })}`);
+        break;
+      case 'snapshot-saved':
+        ctx.progress.done();
+        ctx.say(`job ${job}: snapshot ${e.snapshotId.slice(0, 8)} saved to ${e.repository}: ` +
+          `${formatBytes(e.bytesProcessed)} processed, ${formatBytes(e.bytesAdded)} added, in ${formatDurationMs(e.durationMs)}`);
+        if (e.unreadable > 0) {
+          // On stderr even with --quiet/--json: an incomplete backup must not go unnoticed.
+          ctx.io.stderr.write(`lifeboat: job ${job}: ${count(e.unreadable, 'item')} could not be read; the snapshot is incomplete:\n`);
+          for (const p of e.unreadablePaths) ctx.io.stderr.write(`  ${p}\n`);
+          if (e.unreadablePaths.length < e.unreadable) ctx.io.stderr.write(`  … and ${e.unreadable - e.unreadablePaths.length} more\n`);
+        }
+        break;
+      case 'copy-finished':
+        if (e.ok) ctx.say(`job ${job}: copied to ${e.target}: ${count(e.snapshotsCopied, 'snapshot')}, ${formatBytes(e.bytesAdded)} added`);
+        else {
+          ctx.io.stderr.write(`lifeboat: job ${job}: copy to ${e.target} failed: ${e.message}\n` +
+            'hint: the snapshot is safe in the primary repository; the next run copies whatever is missing\n');
+        }
+        break;
+      case 'finished':
+        if (e.kind !== 'backup' || e.status === 'succeeded' || e.status === 'partial') break;
+        ctx.progress.done();
+        // A single job's failure is the command's error, reported the way every command's is.
+        if (jobCount > 1) reportFailure(ctx, job, e);
+        break;
     }
+  };
+}
+
+function reportFailure(ctx: CommandContext, job: string, e: Extract<RunEvent, { type: 'finished' }>): void {
+  if (ctx.global.json) {
+    ctx.io.stderr.write(`${JSON.stringify({ message_type: 'error', job, code: e.errorCode ?? 'error', exit_code: e.exitCode, message: e.message, hint: e.hint })}\n`);
+    return;
   }
-  ctx.json({
-    message_type: 'summary', job: r.job, repository: r.repository, snapshot_id: r.snapshotId, tags: r.snapshot.tags ?? [],
-    files_new: s.files - s.filesUnchanged, files_unmodified: s.filesUnchanged, data_blobs: s.blobsNew, data_added: s.bytesAdded,
-    total_bytes_processed: s.bytesRead, total_duration: r.durationMs / 1000, errors: r.errors,
+  ctx.io.stderr.write(`lifeboat: job ${job} failed: ${(e.message ?? '').replace(new RegExp(`^job ${job}: `), '')}\n`);
+  if (e.hint) ctx.io.stderr.write(`hint: ${e.hint}\n`);
+}
+
+function summaryJson(r: JobResult): Record<string, unknown> {
+  const s = r.stats;
+  return {
+    message_type: 'summary', job: r.job, run_id: r.runId, repository: r.repository, snapshot_id: r.snapshotId, tags: r.snapshot.tags ?? [],
+    files_new: s.filesNew, files_changed: s.filesChanged, files_unmodified: s.filesUnchanged, data_blobs: s.blobsNew,
+    data_added: s.dataAdded, data_added_packed: s.bytesAdded, total_files_processed: s.files,
+    total_bytes_processed: s.bytesProcessed, total_duration: r.durationMs / 1000, errors: r.errors,
     copies: r.copies.map((c) => c.ok
       ? { repository: c.target, ok: true, snapshots_copied: c.result.stats.snapshotsCopied, data_added: c.result.stats.bytesAdded }
       : { repository: c.target, ok: false, message: c.message }),
-  });
-}
-
-function reportFailure(ctx: CommandContext, job: string, err: unknown): void {
-  const message = err instanceof Error ? err.message : String(err);
-  const hint = err instanceof LifeboatError ? err.hint : undefined;
-  if (ctx.global.json) {
-    ctx.io.stderr.write(`${JSON.stringify({ message_type: 'error', job, code: err instanceof LifeboatError ? err.code : 'error', exit_code: exitCodeFor(err), message, hint })}\n`);
-    return;
-  }
-  ctx.io.stderr.write(`lifeboat: job ${job} failed: ${message.replace(new RegExp(`^job ${job}: `), '')}\n`);
-  if (hint) ctx.io.stderr.write(`hint: ${hint}\n`);
+  };
 }

@@ -1,8 +1,7 @@
 import type { Command, CommandContext } from '../command.ts';
 import { accessFromContext, stringList } from '../access.ts';
-import { runPathsBackup, runStreamBackup } from '../../app/backup.ts';
+import { runCommandBackup, runPathsBackup, runStdinBackup } from '../../app/backup.ts';
 import { scanTotalBytes } from '../../app/scan.ts';
-import { commandStream, stdinStream } from '../../sources/command/command-stream.ts';
 import type { BackupProgress, BackupResult } from '../../engine/archiver/types.ts';
 import { UsageError } from '../../errors.ts';
 import { formatBytes, formatTransfer, count } from '../progress.ts';
@@ -64,10 +63,9 @@ export const backupCommand: Command = {
         if (values.stdin && values['stdin-from-command']) throw new UsageError('--stdin and --stdin-from-command exclude each other');
         if (values.stdin && positionals.length) throw new UsageError('--stdin takes no paths');
         if (values['stdin-from-command'] && !positionals.length) throw new UsageError('--stdin-from-command needs a command after --');
-        const entry = values.stdin
-          ? stdinStream(filename, { stdin: ctx.io.stdin as never })
-          : commandStream(positionals, { path: filename, signal: ctx.signal });
-        result = await runStreamBackup(access, one(entry), { tags, host, onProgress }, ctx.signal);
+        result = values.stdin
+          ? await runStdinBackup(access, { filename, stdin: ctx.io.stdin }, { tags, host, onProgress }, ctx.signal)
+          : await runCommandBackup(access, { filename, argv: positionals }, { tags, host, onProgress }, ctx.signal);
       } else {
         if (!positionals.length) throw new UsageError('backup: give at least one PATH (or --stdin)');
         void scanTotalBytes(positionals, ctx.signal).then((t) => { total = t; }, () => {});
@@ -89,13 +87,9 @@ export const backupCommand: Command = {
   },
 };
 
-async function* one<T>(item: T): AsyncGenerator<T> {
-  yield item;
-}
-
 function report(ctx: CommandContext, r: BackupResult): void {
   const s = r.stats;
-  ctx.say(`Files:       ${s.files - s.filesUnchanged} read, ${s.filesUnchanged} unchanged`);
+  ctx.say(`Files:       ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnchanged} unchanged`);
   ctx.say(`Dirs:        ${s.dirs}`);
   ctx.say(`Added to the repository: ${formatBytes(s.bytesAdded)} (${s.blobsNew} new blobs, ${s.blobsKnown} already stored)`);
   ctx.say(`processed ${count(s.files, 'file')}, ${formatBytes(s.bytesRead)} read in ${formatDurationMs(s.durationMs)}`);
@@ -103,13 +97,15 @@ function report(ctx: CommandContext, r: BackupResult): void {
   ctx.say(`snapshot ${r.snapshotId.slice(0, 8)} saved`);
   ctx.json({
     message_type: 'summary',
-    files_new: s.files - s.filesUnchanged,
+    files_new: s.filesNew,
+    files_changed: s.filesChanged,
     files_unmodified: s.filesUnchanged,
     dirs: s.dirs,
     data_blobs: s.blobsNew,
-    data_added: s.bytesAdded,
+    data_added: s.dataAdded,
+    data_added_packed: s.bytesAdded,
     total_files_processed: s.files,
-    total_bytes_processed: s.bytesRead,
+    total_bytes_processed: s.bytesProcessed,
     total_duration: s.durationMs / 1000,
     errors: r.errors,
     snapshot_id: r.snapshotId,

@@ -1,7 +1,6 @@
 import type { Command, CommandContext } from '../command.ts';
 import { accessFromContext } from '../access.ts';
-import { runCheck } from '../../app/check.ts';
-import { describeSubset, parseReadDataSubset } from '../../engine/checker/subset.ts';
+import { describeSubset, parseReadDataSubset, runCheck } from '../../app/check.ts';
 import type { CheckProblem, CheckProgress, CheckReport, ReadDataSubset } from '../../engine/checker/types.ts';
 import { UsageError } from '../../errors.ts';
 import { formatBytes, count } from '../progress.ts';

@@ -1,10 +1,10 @@
 import { count } from '../progress.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { accessFromContext, stringList } from '../access.ts';
-import { runForget, type ForgetOutcome } from '../../app/forget.ts';
-import { DEFAULT_GROUP_BY, isEmptyPolicy, type GroupBy, type RetentionGroup, type RetentionPolicy } from '../../core/retention.ts';
+import { jobRetention, runForget, type ForgetOutcome } from '../../app/forget.ts';
+import type { SnapshotFilter } from '../../app/snapshots.ts';
+import { DEFAULT_GROUP_BY, type GroupBy, type RetentionGroup } from '../../core/retention.ts';
 import type { RepositoryAccess } from '../../app/repository-access.ts';
-import { UsageError } from '../../errors.ts';
 import { accessForJob } from '../job-access.ts';
 import { RETENTION_FLAGS, describePolicy, policyFromFlags, type RetentionFlag } from '../../core/retention-schema.ts';
 import type { SnapshotEntry } from '../../repo/types.ts';
@@ -58,19 +58,12 @@ export const forgetCommand: Command = {
     }
     let policy = policyFromFlags(flags);
     let access = undefined as RepositoryAccess | undefined;
-    const tagFilter = stringList(values.tag).map((t) => t.split(',').filter(Boolean));
+    let filter: SnapshotFilter = { host: values.host as string | undefined, tags: stringList(values.tag).map((t) => t.split(',').filter(Boolean)), paths: stringList(values.path) };
     const jobName = values.job as string | undefined;
     if (jobName !== undefined) {
-      // The job's retention from the config (unless --keep-* flags override it), applied to the
-      // job's snapshots (tag job=NAME) in its primary repository.
       const j = await accessForJob(ctx, jobName);
       access = j.access;
-      if (isEmptyPolicy(policy)) {
-        if (!j.job.retention) throw new UsageError(`forget --job ${jobName}: the job has no retention policy in the config`, { hint: 'add retention: to the job, or pass --keep-* flags' });
-        policy = j.job.retention as RetentionPolicy;
-      }
-      if (tagFilter.length === 0) tagFilter.push([`job=${jobName}`]);
-      else for (const set of tagFilter) set.push(`job=${jobName}`);
+      ({ policy, filter } = jobRetention(j.job, policy, filter));
     }
     const groupByText = values['group-by'] as string | undefined;
     const groupBy = groupByText === undefined ? DEFAULT_GROUP_BY : (groupByText.split(',').map((s) => s.trim()).filter(Boolean) as GroupBy[]);
@@ -80,7 +73,7 @@ export const forgetCommand: Command = {
       out = await runForget(access ?? accessFromContext(ctx), {
         policy,
         groupBy,
-        filter: { host: values.host as string | undefined, tags: tagFilter, paths: stringList(values.path) },
+        filter,
         ids: positionals,
         dryRun,
         prune: values.prune === true ? pruneRequestFromArgs(ctx, args) : undefined,

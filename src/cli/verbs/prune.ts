@@ -1,7 +1,7 @@
 import type { Command, CommandContext, ParsedArgs } from '../command.ts';
 import { accessFromContext } from '../access.ts';
 import { runPrune, type PruneOutcome, type PruneRequest } from '../../app/prune.ts';
-import { parseByteSize, parseMaxUnused } from '../../engine/pruner/max-unused.ts';
+import { parseByteSize, parseMaxUnused } from '../../app/prune.ts';
 import type { PruneProgress } from '../../engine/pruner/types.ts';
 import { UsageError } from '../../errors.ts';
 import { formatBytes, count } from '../progress.ts';

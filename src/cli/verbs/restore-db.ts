@@ -22,8 +22,10 @@ export const DB_RESTORE_USAGE = [
   '  --into TARGET     postgres/mysql: database name (created if missing); sqlite: file path',
   '                    (replaced atomically); redis: the stopped server\'s dir (dump.rdb placed there)',
   '  --database DB     which dump of the snapshot (needed when it holds several databases)',
-  '  --table T         restore only table T (repeatable; postgres: pg_restore -t, mysql: with triggers)',
-  '  --schema S        postgres: restore only schema S (repeatable)',
+  '  --table T         restore only table T (repeatable) with its keys, indexes, defaults, sequences,',
+  '                    triggers and comments; postgres: T or SCHEMA.T; an FK to a table not restored is',
+  '                    skipped and reported',
+  '  --schema S        postgres: restore only schema S (repeatable; with --table: where to find T)',
   '  --no-owner        postgres: do not restore owners and privileges (roles missing on the target)',
   '  --globals         postgres: apply the snapshot\'s roles and tablespaces (globals.sql) first',
   '  --force           restore into a target that holds data (postgres: drop and recreate the dump\'s',
@@ -64,9 +66,16 @@ export async function runDbRestore(ctx: CommandContext, { values, positionals }:
   }
   for (const e of outcome.globalsErrors ?? []) ctx.io.stderr.write(`globals.sql: ${e}\n`);
   ctx.say(`restored ${outcome.engine} dump of ${outcome.database} from snapshot ${outcome.snapshotId.slice(0, 8)} into ` +
-    `${outcome.target}${outcome.created ? ' (created)' : ''}: ${formatBytes(outcome.bytes ?? 0)}`);
+    `${outcome.target}${outcome.created ? ' (created)' : ''}: ${formatBytes(outcome.bytes ?? 0)} of the dump read`);
+  if (outcome.objectsRestored) {
+    const counts = new Map<string, number>();
+    for (const o of outcome.objectsRestored) counts.set(o.type, (counts.get(o.type) ?? 0) + 1);
+    for (const [type, n] of counts) ctx.say(`  restored ${n} ${type}`);
+    for (const s of outcome.objectsSkipped ?? []) ctx.say(`  not restored: ${s.type} ${s.name}: ${s.reason}`);
+  }
   ctx.json({ message_type: 'summary', snapshot_id: outcome.snapshotId, engine: outcome.engine, database: outcome.database,
-    target: outcome.target, created: outcome.created, bytes_restored: outcome.bytes, globals_errors: outcome.globalsErrors });
+    target: outcome.target, created: outcome.created, bytes_restored: outcome.bytes, globals_errors: outcome.globalsErrors,
+    objects_restored: outcome.objectsRestored, objects_skipped: outcome.objectsSkipped });
   return 0;
 }
 

@@ -3,23 +3,12 @@
 
 import { count } from '../progress.ts';
 import type { CommandContext } from '../command.ts';
-import { configFileFrom, loadConfigFile } from '../../app/config-file.ts';
-import { repositoryAccessFor, requireJob } from '../../app/config-access.ts';
-import { locateSnapshots, type NamedRepository } from '../../app/snapshot-locations.ts';
+import { locateConfigSnapshots } from '../../app/snapshot-locations.ts';
 import type { SnapshotFilter } from '../../app/snapshots.ts';
-import { jobRepositories } from '../../config/index.ts';
+import { loadConfigFor } from '../job-access.ts';
 
 export async function runAllRepos(ctx: CommandContext, filter: SnapshotFilter, jobName: string | undefined): Promise<number> {
-  const config = await loadConfigFile(configFileFrom(ctx.global.config, ctx.io.env), ctx.io.env);
-  const repos = jobName === undefined ? config.repositories : jobRepositories(config, requireJob(config, jobName));
-  if (jobName !== undefined) {
-    const tag = `job=${jobName}`;
-    filter = { ...filter, tags: filter.tags?.length ? filter.tags.map((set) => [...set, tag]) : [[tag]] };
-  }
-  const named: NamedRepository[] = repos.map((r) => ({
-    name: r.name, location: r.location, access: () => repositoryAccessFor(config, r, ctx.signal),
-  }));
-  const found = await locateSnapshots(named, filter, ctx.signal);
+  const found = await locateConfigSnapshots(await loadConfigFor(ctx), jobName, filter, ctx.signal);
   const names = found.repositories.map((r) => r.name);
   ctx.json({
     repositories: found.repositories,

@@ -1,7 +1,9 @@
 import type { Command } from '../command.ts';
 import { accessFromContext, stringList } from '../access.ts';
-import { listSnapshotsAt } from '../../app/snapshots.ts';
-import type { Snapshot, SnapshotEntry } from '../../repo/types.ts';
+import { jobFilter, listSnapshotsAt, type SnapshotFilter } from '../../app/snapshots.ts';
+import { jobInfo, snapshotJson } from '../../app/snapshot-info.ts';
+
+export { snapshotJson };
 import { accessForJob } from '../job-access.ts';
 import { formatBytes, count } from '../progress.ts';
 import { runAllRepos } from './snapshots-all-repos.ts';
@@ -25,17 +27,13 @@ export const snapshotsCommand: Command = {
     'all-repos': { type: 'boolean' },
   },
   async run(ctx, { values }) {
-    let tags = stringList(values.tag).map((t) => t.split(',').filter(Boolean));
+    const tags = stringList(values.tag).map((t) => t.split(',').filter(Boolean));
     const job = values.job as string | undefined;
     // Every repository of the config (or of --job): which of them holds each snapshot.
     if (values['all-repos']) return runAllRepos(ctx, { host: values.host as string | undefined, tags, paths: stringList(values.path) }, job);
-    if (job !== undefined) tags = tags.length ? tags.map((set) => [...set, `job=${job}`]) : [[`job=${job}`]];
+    const filter: SnapshotFilter = { host: values.host as string | undefined, tags, paths: stringList(values.path) };
     const access = job !== undefined ? (await accessForJob(ctx, job)).access : accessFromContext(ctx);
-    const entries = await listSnapshotsAt(access, {
-      host: values.host as string | undefined,
-      tags,
-      paths: stringList(values.path),
-    }, ctx.signal);
+    const entries = await listSnapshotsAt(access, job !== undefined ? jobFilter(job, filter) : filter, ctx.signal);
     ctx.json(entries.map(snapshotJson));
     if (ctx.global.json) return;
     const infos = entries.map((e) => jobInfo(e.snapshot));
@@ -55,52 +53,6 @@ export const snapshotsCommand: Command = {
     ctx.say(`${count(entries.length, 'snapshot')}`);
   },
 };
-
-export interface SnapshotJobInfo {
-  job?: string;
-  engine?: string;
-  databases: string[];
-  /** Bytes of the dump(s). */
-  size?: number;
-  /** e.g. `12.3s`. */
-  duration?: string;
-  /** `<name>-version=` tags, e.g. { postgres: '16.4', 'pg-dump': '16.4' }. */
-  versions: Record<string, string>;
-}
-
-/**
- * What a job's snapshot says of itself: job=, engine=, db= from its tags; size and duration from
- * restic's summary object (snapshots written before summaries carried size=/duration=/*-version= tags).
- */
-export function jobInfo(snapshot: Snapshot): SnapshotJobInfo {
-  const info: SnapshotJobInfo = { databases: [], versions: {} };
-  for (const t of snapshot.tags ?? []) {
-    const eq = t.indexOf('=');
-    if (eq < 0) continue;
-    const key = t.slice(0, eq);
-    const value = t.slice(eq + 1);
-    if (key === 'job') info.job = value;
-    else if (key === 'engine') info.engine = value;
-    else if (key === 'db') info.databases.push(value);
-    else if (key === 'size' && /^\d+$/.test(value)) info.size = Number(value);
-    else if (key === 'duration') info.duration = value;
-    else if (key.endsWith('-version')) info.versions[key.slice(0, -'-version'.length)] = value;
-  }
-  const summary = snapshot.summary as { total_bytes_processed?: unknown; backup_start?: unknown; backup_end?: unknown } | undefined;
-  if (typeof summary?.total_bytes_processed === 'number') info.size = summary.total_bytes_processed;
-  if (typeof summary?.backup_start === 'string' && typeof summary.backup_end === 'string') {
-    const ms = Date.parse(summary.backup_end) - Date.parse(summary.backup_start);
-    if (Number.isFinite(ms) && ms >= 0) info.duration = `${(ms / 1000).toFixed(1)}s`;
-  }
-  return info;
-}
-
-/** restic's `snapshots --json` shape (every snapshot field, plus id and short_id) and our job info. */
-export function snapshotJson(e: SnapshotEntry): Record<string, unknown> {
-  const info = jobInfo(e.snapshot);
-  const extra = info.job !== undefined || info.engine !== undefined ? { lifeboat: info } : {};
-  return { ...e.snapshot, id: e.id, short_id: e.id.slice(0, 8), ...extra };
-}
 
 export function printTable(say: (line: string) => void, header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

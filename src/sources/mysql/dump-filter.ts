@@ -27,6 +27,9 @@ const HEAD_MAX = 1024;
 const SECTION = /^-- (Table structure for table|Dumping data for table|Temporary table structure for view|Final view structure for view) `((?:[^`]|``)+)`\s*$/;
 const DB_SECTION = /^-- Dumping (events|routines) for database '/;
 const FOOTER = '/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;';
+const TRIGGER = /^\/\*!50003 CREATE\*\/ .*?\/\*!50003 TRIGGER (`(?:[^`]|``)+`|\S+) (?:BEFORE|AFTER) \w+ ON (`(?:[^`]|``)+`|\S+)/;
+const ROUTINE = /^CREATE (?:DEFINER=\S+ )?(PROCEDURE|FUNCTION) (`(?:[^`]|``)+`|\S+?)\(/;
+const EVENT = /^\/\*!50106 CREATE\*\/ .*?\/\*!50106 EVENT (`(?:[^`]|``)+`|\S+)/;
 
 function unquote(name: string): string {
   return name.startsWith('`') ? name.slice(1, -1).replace(/``/g, '`') : name.replace(/``/g, '`');
@@ -99,7 +102,7 @@ function sectionTracker(): (head: string) => Section {
 export async function* selectTables(
   input: AsyncIterable<Uint8Array>,
   tables: string[],
-  opts: { routines?: boolean; events?: boolean; label?: string } = {},
+  opts: { routines?: boolean; events?: boolean; label?: string; onObject?: (o: MysqlDumpObject) => void } = {},
 ): AsyncGenerator<Uint8Array> {
   const wanted = new Set(tables);
   const found = new Set<string>();
@@ -110,10 +113,16 @@ export async function* selectTables(
       case 'preamble': case 'footer': return true;
       case 'routines': return opts.routines === true;
       case 'events': return opts.events === true;
-      case 'relation':
+      case 'relation': {
         if (!wanted.has(s.name)) return false;
-        found.add(s.name);
+        if (!found.has(s.name)) {
+          found.add(s.name);
+          opts.onObject?.({ type: /for view/.test(head) ? 'VIEW' : 'TABLE', name: s.name });
+        }
+        const t = opts.onObject && TRIGGER.exec(head);
+        if (t) opts.onObject!({ type: 'TRIGGER', name: unquote(t[1]!), table: unquote(t[2]!) });
         return true;
+      }
     }
   });
   const missing = tables.filter((t) => !found.has(t));
@@ -122,9 +131,6 @@ export async function* selectTables(
   }
 }
 
-const TRIGGER = /^\/\*!50003 CREATE\*\/ .*?\/\*!50003 TRIGGER (`(?:[^`]|``)+`|\S+) (?:BEFORE|AFTER) \w+ ON (`(?:[^`]|``)+`|\S+)/;
-const ROUTINE = /^CREATE (?:DEFINER=\S+ )?(PROCEDURE|FUNCTION) (`(?:[^`]|``)+`|\S+?)\(/;
-const EVENT = /^\/\*!50106 CREATE\*\/ .*?\/\*!50106 EVENT (`(?:[^`]|``)+`|\S+)/;
 
 /** List the objects of a dump (tables, views, triggers, routines, events), reading it once. */
 export async function listDumpObjects(input: AsyncIterable<Uint8Array>): Promise<MysqlDumpObject[]> {

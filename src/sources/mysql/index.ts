@@ -91,7 +91,7 @@ export const mysql = defineSource({
         async restore(stream, req) {
           if (req.schemas.length) throw new UsageError('restore: --schema applies to postgres only (mysql: use --table)');
           const r = await (await impl()).restoreMysql(stream, { ...c, database: req.target, force: req.force, tables: req.tables, signal: req.signal });
-          return { target: r.database, bytes: r.bytes, created: r.created };
+          return { target: r.database, bytes: r.bytes, created: r.created, objects: r.objects, skipped: r.skipped };
         },
         async list(stream) {
           return (await (await impl()).listMysqlDump(stream)).map((o) => `${o.type} ${o.name}${o.table ? ` ON ${o.table}` : ''}`);

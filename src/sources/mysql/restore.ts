@@ -7,7 +7,11 @@
 // - A non-empty target is refused unless `force`. With force, the dump's own
 //   `DROP TABLE IF EXISTS`/`DROP … IF EXISTS` replace same-named objects; others stay.
 // - Chosen tables: the one full dump is filtered by its table sections (dump-filter.ts);
-//   routines and events are left out of a partial restore unless asked for.
+//   routines and events are left out of a partial restore unless asked for. A table's section
+//   carries its whole definition (keys, AUTO_INCREMENT counter, FKs, checks) and its triggers.
+//   The dump turns FOREIGN_KEY_CHECKS off, so an FK to a table that was not restored is created
+//   dangling and every insert of a non-NULL key would then fail: such FKs are dropped after the
+//   restore and reported as skipped (as a postgres table restore skips them).
 // - DDL cannot be rolled back in MySQL: a failed restore into an existing database can leave
 //   some tables replaced. That is why a non-empty target needs `force`.
 
@@ -16,6 +20,7 @@ import type { MysqlConnection } from './connection.ts';
 import { describeServer, findTool, quoteIdent, spawnMysqlTool, withMysqlClient } from './connection.ts';
 import { listDumpObjects, selectTables } from './dump-filter.ts';
 import type { MysqlDumpObject } from './dump-filter.ts';
+import type { DumpObject, SkippedDumpObject } from '../types.ts';
 
 export interface MysqlTarget {
   database: string;
@@ -48,6 +53,10 @@ export interface MysqlRestoreResult {
   created: boolean;
   bytes: number;
   durationMs: number;
+  /** Table restore: tables, views and triggers restored. */
+  objects?: DumpObject[];
+  /** Table restore: FKs dropped because the table they reference is not in the target. */
+  skipped?: SkippedDumpObject[];
 }
 
 /** What the CLI needs before asking for confirmation. */
@@ -93,8 +102,11 @@ export async function restoreMysql(stream: AsyncIterable<Uint8Array>, opts: Mysq
   async function* counted(): AsyncGenerator<Uint8Array> {
     for await (const chunk of stream) { bytes += chunk.length; yield chunk; }
   }
-  const input = opts.tables && opts.tables.length > 0
-    ? selectTables(counted(), opts.tables, { routines: opts.routines, events: opts.events, label })
+  const objects: DumpObject[] = [];
+  const partial = opts.tables !== undefined && opts.tables.length > 0;
+  const input = partial
+    ? selectTables(counted(), opts.tables!, { routines: opts.routines, events: opts.events, label,
+      onObject: (o) => objects.push({ type: o.type, name: o.table ? `${o.name} ON ${o.table}` : o.name }) })
     : counted();
   try {
     const tool = await spawnMysqlTool(opts, {
@@ -110,7 +122,10 @@ export async function restoreMysql(stream: AsyncIterable<Uint8Array>, opts: Mysq
       stdout: 'ignore',
     });
     const r = await tool.done;
-    return { database: opts.database, created, bytes, durationMs: r.durationMs };
+    if (!partial) return { database: opts.database, created, bytes, durationMs: r.durationMs };
+    const tables = objects.filter((o) => o.type === 'TABLE').map((o) => o.name);
+    const skipped = await dropDanglingForeignKeys(opts, tables);
+    return { database: opts.database, created, bytes, durationMs: r.durationMs, objects, skipped };
   } catch (err) {
     if (created) {
       await withMysqlClient(opts, 'mysql restore: clean up', undefined,
@@ -123,4 +138,25 @@ export async function restoreMysql(stream: AsyncIterable<Uint8Array>, opts: Mysq
 /** Objects in a dump (tables, views, triggers, routines, events), read from the stream once. */
 export async function listMysqlDump(stream: AsyncIterable<Uint8Array>): Promise<MysqlDumpObject[]> {
   return listDumpObjects(stream);
+}
+
+/** FKs of `tables` whose referenced table does not exist: dropped, and returned as skipped. */
+async function dropDanglingForeignKeys(opts: MysqlRestoreOptions, tables: string[]): Promise<SkippedDumpObject[]> {
+  if (tables.length === 0) return [];
+  return withMysqlClient(opts, `mysql restore: check foreign keys in \`${opts.database}\``, opts.signal, async (c) => {
+    const [rows] = await c.query(`
+      SELECT rc.TABLE_NAME AS t, rc.CONSTRAINT_NAME AS fk, rc.UNIQUE_CONSTRAINT_SCHEMA AS rs, rc.REFERENCED_TABLE_NAME AS rt
+      FROM information_schema.REFERENTIAL_CONSTRAINTS rc
+      WHERE rc.CONSTRAINT_SCHEMA = ? AND rc.TABLE_NAME IN (?)
+        AND NOT EXISTS (SELECT 1 FROM information_schema.TABLES x
+                        WHERE x.TABLE_SCHEMA = rc.UNIQUE_CONSTRAINT_SCHEMA AND x.TABLE_NAME = rc.REFERENCED_TABLE_NAME)
+      ORDER BY rc.TABLE_NAME, rc.CONSTRAINT_NAME`, [opts.database, tables]);
+    const out: SkippedDumpObject[] = [];
+    for (const r of rows as { t: string; fk: string; rs: string; rt: string }[]) {
+      await c.query(`ALTER TABLE ${quoteIdent(opts.database)}.${quoteIdent(r.t)} DROP FOREIGN KEY ${quoteIdent(r.fk)}`);
+      const ref = r.rs === opts.database ? quoteIdent(r.rt) : `${quoteIdent(r.rs)}.${quoteIdent(r.rt)}`;
+      out.push({ type: 'FOREIGN KEY', name: `${r.fk} ON ${r.t}`, reason: `references ${ref}, which is neither restored nor in the target database` });
+    }
+    return out;
+  });
 }

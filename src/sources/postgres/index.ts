@@ -84,10 +84,10 @@ export const postgres = defineSource({
           const r = await (await impl()).restorePostgres(stream, {
             ...c, database: req.target, force: req.force, tables: req.tables, schemas: req.schemas, noOwner: req.noOwner, signal: req.signal,
           });
-          return { target: r.database, bytes: r.bytes, created: r.created };
+          return { target: r.database, bytes: r.bytes, created: r.created, objects: r.objects, skipped: r.skipped };
         },
         async list(stream, signal) {
-          return (await (await impl()).listPostgresDump(stream, { signal })).map((e) => e.line);
+          return (await (await import('./toc.ts')).listPostgresDump(stream, { signal })).map((e) => e.line);
         },
         async restoreGlobals(stream, signal) {
           return (await (await impl()).restorePostgresGlobals(stream, { ...c, signal })).errors;

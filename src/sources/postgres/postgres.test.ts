@@ -8,10 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { SourceError, UsageError } from '../../errors.ts';
+import { NotFoundError, SourceError, UsageError } from '../../errors.ts';
 import type { StreamEntry } from '../types.ts';
 import { postgresSource, type PostgresMeta } from './source.ts';
-import { describePostgresTarget, listPostgresDump, restorePostgres, restorePostgresGlobals } from './restore.ts';
+import { describePostgresTarget, restorePostgres, restorePostgresGlobals } from './restore.ts';
+import { listPostgresDump } from './toc.ts';
 
 const conn = { host: '127.0.0.1', port: 5432, user: 'postgres' };
 const suffix = `${process.pid}_${Date.now().toString(36)}`;
@@ -168,13 +169,13 @@ test('partial restore of one table, and --list shows the objects', async () => {
     assert.ok(list.some((o) => o.type === 'BLOB' || o.type === 'BLOBS'));
     break; // the source would rethrow the stopped pg_dump's failure when resumed
   }
-  // A table not in the dump is an error, and the database we created for it is removed again.
+  // A table not in the dump is an error found in the table of contents, before the database is created.
   const missing = newDb('missing');
   const src3 = postgresSource({ ...conn, databases: [SRC], globals: false });
   for await (const e of src3.entries(signal)) {
     if (!e.path.endsWith('.dump')) { await drain(e); continue; }
     await assert.rejects(restorePostgres(e.stream, { ...conn, database: missing, tables: ['no_such_table'], signal }),
-      (err: unknown) => err instanceof SourceError && /no_such_table/.test(err.message));
+      (err: unknown) => err instanceof NotFoundError && /no_such_table/.test(err.message));
     await e.done.catch(() => {});
     break;
   }

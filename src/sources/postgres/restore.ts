@@ -12,16 +12,20 @@
 //   server, `noOwner` adds `--no-owner --no-privileges` so objects belong to the restoring user.
 // - `force` = `--clean --if-exists`: objects in the dump are dropped and recreated; objects
 //   that are only in the target are left alone.
-// - Partial restore uses pg_restore's `-t` (table, view, sequence…) and `-n` (schema) with
-//   `--strict-names`, so a name not in the dump is an error rather than a silent no-op. Note
-//   pg_restore's `-t` brings the table's definition and data, not its indexes or triggers.
+// - Table restore: not pg_restore's `-t`, which brings a table's definition and data but not
+//   its keys, indexes, defaults, owned sequences or triggers. The entries are chosen from the
+//   archive's table of contents by dependency (table-plan.ts) and given to `--use-list`; the
+//   dump is still read once (table-restore.ts). Unknown or ambiguous names fail before the
+//   target is touched.
+// - Schema restore uses `-n` with `--strict-names`, so a name not in the dump is an error.
 
 import { NotFoundError, UsageError } from '../../errors.ts';
 import { spawnTool } from '../process.ts';
 import type { PgConnection } from './connection.ts';
 import { describeServer, pgArgs, pgEnv, pgSecrets, quoteConnValue, quoteIdent, withPgClient } from './connection.ts';
-import { parsePgToc } from './toc.ts';
-import type { PgTocEntry } from './toc.ts';
+import type { DumpObject, SkippedDumpObject } from '../types.ts';
+import { prepareTableRestore } from './table-restore.ts';
+import type { PreparedTableRestore } from './table-restore.ts';
 
 export interface PostgresTarget {
   database: string;
@@ -41,6 +45,7 @@ export interface PostgresRestoreOptions extends PgConnection {
   create?: boolean;
   /** Restore into a non-empty target, dropping the dump's objects first (`--clean --if-exists`). */
   force?: boolean;
+  /** `schema.table`, or a table name unique across schemas (with `schemas`: among those). */
   tables?: string[];
   schemas?: string[];
   /** Skip ownership and privileges (roles missing on the target server). */
@@ -53,8 +58,13 @@ export interface PostgresRestoreOptions extends PgConnection {
 export interface PostgresRestoreResult {
   database: string;
   created: boolean;
+  /** Bytes of the dump fed to pg_restore (a table restore may stop before the end). */
   bytes: number;
   durationMs: number;
+  /** Table restore: the objects restored (names as `--list` shows them: `public orders`). */
+  objects?: DumpObject[];
+  /** Table restore: objects left out, and why (an FK to a table not restored). */
+  skipped?: SkippedDumpObject[];
 }
 
 /** What the CLI needs before asking for confirmation: does the target exist, is it empty? */
@@ -93,7 +103,6 @@ export async function restorePostgres(
   opts: PostgresRestoreOptions,
 ): Promise<PostgresRestoreResult> {
   const server = describeServer(opts);
-  const maintenanceDb = opts.maintenanceDb ?? 'postgres';
   const target = await describePostgresTarget(opts, opts.database, opts.signal);
   if (target.nonEmpty && !opts.force) {
     throw new UsageError(
@@ -102,15 +111,33 @@ export async function restorePostgres(
       { hint: 'restore into a new database, or pass --force to drop and recreate the dump\'s objects' },
     );
   }
+  // Read the dump's table of contents first: a wrong table name fails before anything changes.
+  let table: PreparedTableRestore | undefined;
+  if (opts.tables?.length) {
+    table = await prepareTableRestore(stream, { ...opts, tables: opts.tables, targetExists: target.exists });
+    stream = table.input;
+  }
+  try {
+    return await restoreInto(stream, opts, target.exists, table);
+  } finally {
+    await table?.dispose();
+  }
+}
+
+async function restoreInto(
+  stream: AsyncIterable<Uint8Array>, opts: PostgresRestoreOptions, exists: boolean, table: PreparedTableRestore | undefined,
+): Promise<PostgresRestoreResult> {
+  const server = describeServer(opts);
+  const maintenanceDb = opts.maintenanceDb ?? 'postgres';
   let created = false;
-  if (!target.exists) {
+  if (!exists) {
     if (opts.create === false) throw new NotFoundError(`postgres restore: database "${opts.database}" does not exist on ${server}`);
     await withPgClient(opts, maintenanceDb, `postgres restore: create database "${opts.database}"`, opts.signal,
       (c) => c.query(`CREATE DATABASE ${quoteIdent(opts.database)} TEMPLATE template0`));
     created = true;
   }
 
-  if (opts.schemas?.length) {
+  if (opts.schemas?.length && !table) {
     // pg_restore -n restores the objects in a schema but not the schema itself (its CREATE
     // SCHEMA entry is not selected), so a schema restore into a new database would fail.
     await withPgClient(opts, opts.database, `postgres restore: create schemas in "${opts.database}"`, opts.signal, async (c) => {
@@ -120,9 +147,12 @@ export async function restorePostgres(
   const args = [...pgArgs(opts), '--dbname', `dbname=${quoteConnValue(opts.database)}`, '--single-transaction'];
   if (opts.force) args.push('--clean', '--if-exists');
   if (opts.noOwner) args.push('--no-owner', '--no-privileges');
-  for (const s of opts.schemas ?? []) args.push('--schema', s);
-  for (const t of opts.tables ?? []) args.push('--table', t);
-  if ((opts.tables?.length ?? 0) + (opts.schemas?.length ?? 0) > 0) args.push('--strict-names');
+  if (table) {
+    args.push('--use-list', table.listFile);
+  } else if (opts.schemas?.length) {
+    for (const s of opts.schemas) args.push('--schema', s);
+    args.push('--strict-names');
+  }
 
   let bytes = 0;
   async function* counted(): AsyncGenerator<Uint8Array> {
@@ -141,7 +171,10 @@ export async function restorePostgres(
       hint: opts.noOwner ? undefined : 'if a role does not exist, restore globals.sql first or use --no-owner',
     });
     const r = await done;
-    return { database: opts.database, created, bytes, durationMs: r.durationMs };
+    return {
+      database: opts.database, created, bytes, durationMs: r.durationMs,
+      ...(table ? { objects: table.plan.restored, skipped: table.plan.skipped } : {}),
+    };
   } catch (err) {
     // --single-transaction rolled everything back; remove the empty database we made.
     if (created) {
@@ -150,22 +183,6 @@ export async function restorePostgres(
     }
     throw err;
   }
-}
-
-/** The dump's objects (`pg_restore --list`); reads only the archive's header from the stream. */
-export async function listPostgresDump(
-  stream: AsyncIterable<Uint8Array>,
-  opts: { pgRestorePath?: string; signal?: AbortSignal } = {},
-): Promise<PgTocEntry[]> {
-  const { done } = spawnTool({
-    label: 'pg_restore --list',
-    command: opts.pgRestorePath ?? 'pg_restore',
-    args: ['--list'],
-    stdin: stream,
-    stdout: 'collect',
-    signal: opts.signal,
-  });
-  return parsePgToc((await done).stdout);
 }
 
 export interface GlobalsRestoreResult {

@@ -1,0 +1,55 @@
+// The run history's SQLite schema, versioned with `PRAGMA user_version` and migrated forward
+// one step at a time, so a newer Lifeboat opens an older state directory and an older one
+// refuses a newer database instead of misreading it.
+
+import type { DatabaseSync } from 'node:sqlite';
+import { LifeboatError } from '../../errors.ts';
+
+/** Each entry moves the schema from version i to i + 1. Never edit a step once released. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE runs (
+     id TEXT PRIMARY KEY,
+     job TEXT,
+     repository TEXT,
+     kind TEXT NOT NULL,
+     trigger TEXT NOT NULL,
+     started_at INTEGER NOT NULL,
+     ended_at INTEGER,
+     status TEXT NOT NULL,
+     snapshot_id TEXT,
+     bytes_added INTEGER,
+     total_bytes INTEGER,
+     files INTEGER,
+     exit_code INTEGER,
+     error_code TEXT,
+     error_message TEXT,
+     host TEXT NOT NULL,
+     pid INTEGER NOT NULL,
+     details TEXT
+   );
+   CREATE INDEX runs_job_started ON runs (job, started_at);
+   CREATE INDEX runs_started ON runs (started_at);
+   CREATE INDEX runs_status ON runs (status);`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(db: DatabaseSync, file: string): void {
+  const current = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
+  if (current > SCHEMA_VERSION) {
+    throw new LifeboatError('error', `history ${file}: schema version ${current} is newer than this Lifeboat knows (${SCHEMA_VERSION})`, {
+      hint: 'upgrade Lifeboat, or point state_dir at another directory',
+    });
+  }
+  for (let v = current; v < SCHEMA_VERSION; v++) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec(MIGRATIONS[v]!);
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw new LifeboatError('error', `history ${file}: migration to schema version ${v + 1} failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
