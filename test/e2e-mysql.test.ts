@@ -49,7 +49,9 @@ before(async () => {
   ws = await workspace();
   await writeFile(join(ws.dir, 'wrong-db-pw'), 'Wrong-password-123\n');
   await ws.writeConfig(`${repoBlock(ws)}jobs:\n${myJob('shop')}${myJob('wrongpw', { user: USER, password_file: join(ws.dir, 'wrong-db-pw') })}` +
-    myJob('nodb', { databases: '[no_such_db]' }));
+    myJob('nodb', { databases: '[no_such_db]' }) +
+    // `type: mariadb` is the mysql engine under another name.
+    myJob('slim', { extra_args: `["--ignore-table=${SRC}.audit", "--skip-triggers"]` }).replace('type: mysql', 'type: mariadb'));
 });
 
 after(async () => {
@@ -108,4 +110,19 @@ test('wrong database password and a missing database: clear error, exit 1, no sn
   assert.equal(n.code, 1);
   assert.match(n.stderr, /database `no_such_db` does not exist/);
   assert.equal((await ws.snapshots()).length, before);
+});
+
+test('type: mariadb and extra_args: --ignore-table leaves the table out, --skip-triggers the triggers', async () => {
+  const b = await ws.cli(['backup', '--job', 'slim']);
+  assert.equal(b.code, 0, b.stderr);
+  const [snap] = JSON.parse((await ws.cli(['snapshots', '--job', 'slim', '--json'])).stdout) as Array<{ lifeboat: { engine: string } }>;
+  assert.equal(snap!.lifeboat.engine, 'mysql');
+  const target = newDb('slim');
+  const r = await ws.cli(['restore', 'latest', '--job', 'slim', '--into', target]);
+  assert.equal(r.code, 0, r.stderr);
+  const tables = await q<{ t: string }>(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1`, [target]);
+  assert.deepEqual(tables.map((t) => t.t), ['items', 'odd name']);
+  assert.deepEqual(await q(`SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?`, [target]), []);
+  const [a, c] = [await fingerprint(SRC), await fingerprint(target)];
+  assert.deepEqual(c['table items'], a['table items']);
 });

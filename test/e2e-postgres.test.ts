@@ -31,7 +31,8 @@ before(async () => {
   await pgQuery('postgres', `CREATE DATABASE ${SRC}`);
   await pgQuery(SRC, await readFile(new URL('../src/sources/postgres/fixture.sql', import.meta.url), 'utf8'));
   ws = await workspace();
-  await ws.writeConfig(`${repoBlock(ws)}jobs:\n${pgJob('orders')}`);
+  await ws.writeConfig(`${repoBlock(ws)}jobs:\n${pgJob('orders')}` +
+    pgJob('slim', { extra_args: '["--exclude-table-data=audit", "-Nother"]' }));
 });
 
 after(async () => {
@@ -46,7 +47,7 @@ test('round trip: backup --job, snapshots, restore --into a new database: same t
 
   const list = await ws.cli(['snapshots', '--job', 'orders', '--json']);
   assert.equal(list.code, 0, list.stderr);
-  const [snap] = JSON.parse(list.stdout) as Array<{ tags: string[]; paths: string[]; lifeboat: { job: string; engine: string; databases: string[]; size: number; duration: string; versions: Record<string, string> } }>;
+  const [snap] = JSON.parse(list.stdout) as Array<{ id: string; tags: string[]; paths: string[]; lifeboat: { job: string; engine: string; databases: string[]; size: number; duration: string; versions: Record<string, string> } }>;
   assert.equal(snap!.lifeboat.job, 'orders');
   assert.equal(snap!.lifeboat.engine, 'postgres');
   assert.deepEqual(snap!.lifeboat.databases, [SRC]);
@@ -159,6 +160,21 @@ test('table restore with everything it needs: same definition as the source, obj
   assert.equal(await rows(target), await rows(SRC));
   const [row] = await pgQuery<{ id: number }>(target, `INSERT INTO items (name) VALUES ('new') RETURNING id`);
   assert.equal(row!.id, 3001);
+});
+
+test('extra_args reach pg_dump: --exclude-table-data leaves the table empty, -N drops a schema', async () => {
+  const b = await ws.cli(['backup', '--job', 'slim']);
+  assert.equal(b.code, 0, b.stderr);
+  const target = newDb('slim');
+  const r = await ws.cli(['restore', 'latest', '--job', 'slim', '--into', target, '--no-owner']);
+  assert.equal(r.code, 0, r.stderr);
+  const count = async (db: string) => Number((await pgQuery<{ n: string }>(db, 'SELECT count(*) AS n FROM audit'))[0]!.n);
+  assert.ok(await count(SRC) > 0);
+  assert.equal(await count(target), 0, 'audit exists, without its rows');
+  const schemas = await pgQuery<{ n: string }>(target, `SELECT nspname AS n FROM pg_namespace WHERE nspname = 'other'`);
+  assert.deepEqual(schemas, []);
+  const [src, dst] = [await pgFingerprint(SRC), await pgFingerprint(target)];
+  assert.equal(dst['public.items'], src['public.items'], 'everything else as before');
 });
 
 test('escape hatch: restic dump of the snapshot piped into pg_restore restores without Lifeboat', async () => {

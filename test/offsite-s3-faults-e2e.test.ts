@@ -43,7 +43,7 @@ test(`faults end to end: ${MB} MB stream backs up and restores identically throu
   const retries = new Map<string, number>();
   const access: RepositoryAccess = {
     location: `s3:${proxy.url}/${bucket}/faulty`,
-    password: { password: 'fault-e2e-pw' },
+    password: { kind: 'value', value: 'fault-e2e-pw' },
     storageOptions: {
       s3: { credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }, region: s3.region },
       // Short deadlines so a stalled request costs seconds, not the default minute.

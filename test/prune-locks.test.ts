@@ -21,7 +21,7 @@ import {
   PW, buildHistory, hashDir, lifeboat, makeFixture, restic, resticOk, resticRestoreHash, resticSnapshots, startLifeboat, type Fixture,
 } from './support/prune-helpers.ts';
 
-const access = (f: Fixture): RepositoryAccess => ({ location: f.repo, password: { file: f.pwFile } });
+const access = (f: Fixture): RepositoryAccess => ({ location: f.repo, password: { kind: 'file', path: f.pwFile } });
 
 async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;

@@ -3,7 +3,7 @@
 // takes `--job` or `--repository`, the daemon and the HTTP API.
 
 import { ConfigError, NotFoundError } from '../errors.ts';
-import { findJob, resolvePassword } from '../config/index.ts';
+import { findJob, readPassword } from '../config/index.ts';
 import type { Config, JobConfig, RepositoryConfig } from '../config/types.ts';
 import type { OpenStorageOptions } from '../storage/location.ts';
 import type { RepositoryAccess } from './repository-access.ts';
@@ -35,11 +35,11 @@ export function storageOptionsFor(repo: RepositoryConfig): OpenStorageOptions | 
  * about to be opened, as restic does), never at config load.
  */
 export async function repositoryAccessFor(config: Config, repo: RepositoryConfig, signal?: AbortSignal): Promise<RepositoryAccess> {
-  const password = await resolvePassword(repo.password, signal);
+  const password = await readPassword(repo.password, signal);
   const storageOptions = storageOptionsFor(repo);
   return {
     location: repo.location,
-    password: { password },
+    password: { kind: 'value', value: password },
     ...(storageOptions ? { storageOptions } : {}),
     // Unattended jobs wait for a running prune rather than fail (restic's CLI default is 0).
     retryLockMs: config.defaults.retryLock ?? JOB_RETRY_LOCK_MS,

@@ -12,7 +12,7 @@ import type { Repository } from '../repo/repository-api.ts';
 import type { SnapshotEntry } from '../repo/types.ts';
 import { blobStream, fileContent, findNode } from '../engine/restorer/snapshot-walk.ts';
 import { displayName } from '../engine/fs-meta/node-name.ts';
-import { loadRestorer, type DbRestorer, type TargetState } from '../sources/restore-registry.ts';
+import { loadRestorer, type DbRestorer, type TargetState } from '../sources/registry.ts';
 import type { DumpObject, SkippedDumpObject } from '../sources/types.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
 import { jobFilter, selectSnapshot, type SnapshotFilter } from './snapshots.ts';

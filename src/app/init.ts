@@ -1,5 +1,5 @@
 import { initRepository } from '../repo/repository.ts';
-import { readPassword } from './password.ts';
+import { readPassword } from '../config/password.ts';
 import { withRepository, withStorage, type RepositoryAccess } from './repository-access.ts';
 
 export interface InitExtras {

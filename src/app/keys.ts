@@ -3,7 +3,7 @@
 import { addKey, changePassword, listKeys, removeKey, type KeyedRepository, type KeyInfo } from '../repo/key.ts';
 import type { KeyId } from '../repo/types.ts';
 import type { Repository } from '../repo/repository-api.ts';
-import { readPassword, type PasswordSource } from './password.ts';
+import { readPassword, type PasswordSource } from '../config/password.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
 
 function keyed(repo: Repository): KeyedRepository {

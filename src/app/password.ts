@@ -1,71 +1,33 @@
-// Where a repository password comes from. Never argv: a password on the command line is
-// visible to every user through /proc. We accept restic's variables too so that users can
-// point Lifeboat at an existing restic setup unchanged.
+// Which password source the command line asks for. Never argv: a password on the command line
+// is visible to every user through /proc. We accept restic's variables too, so that users can
+// point Lifeboat at an existing restic setup unchanged. How a source is read (trimming, how a
+// command string is split) is the one rule of config/password.ts.
 
-import { readFile } from 'node:fs/promises';
-import { spawn } from 'node:child_process';
-import { LifeboatError, UsageError } from '../errors.ts';
+import { splitCommandLine, type PasswordSource } from '../config/password.ts';
 
-export interface PasswordSource {
-  /** The password itself (from an environment variable or a resolved config secret). */
-  password?: string;
-  /** A file holding the password; one trailing newline is dropped. */
-  file?: string;
-  /** A shell command printing the password on stdout. */
-  command?: string;
-}
+export type { PasswordSource };
 
-/** Picks the password source from flags first, then LIFEBOAT_*, then RESTIC_* variables. */
+/**
+ * Picks the password source from flags first, then LIFEBOAT_*, then RESTIC_* variables.
+ * `side: 'FROM'` reads the variables for copy's source repository (`LIFEBOAT_FROM_PASSWORD`…).
+ */
 export function passwordSourceFromEnv(
-  flags: { passwordFile?: string; passwordCommand?: string },
+  flags: { passwordFile?: string | undefined; passwordCommand?: string | undefined },
   env: NodeJS.ProcessEnv,
+  side: '' | 'FROM' = '',
 ): PasswordSource | undefined {
-  if (flags.passwordFile) return { file: flags.passwordFile };
-  if (flags.passwordCommand) return { command: flags.passwordCommand };
+  if (flags.passwordFile) return { kind: 'file', path: flags.passwordFile };
+  if (flags.passwordCommand) return { kind: 'command', argv: splitCommandLine(flags.passwordCommand) };
+  const infix = side ? `_${side}` : '';
   for (const prefix of ['LIFEBOAT', 'RESTIC']) {
-    const direct = env[`${prefix}_PASSWORD`];
-    if (direct !== undefined && direct !== '') return { password: direct };
-    const file = env[`${prefix}_PASSWORD_FILE`];
-    if (file) return { file };
-    const command = env[`${prefix}_PASSWORD_COMMAND`];
-    if (command) return { command };
+    const direct = env[`${prefix}${infix}_PASSWORD`];
+    if (direct !== undefined && direct !== '') return { kind: 'value', value: direct };
+    const file = env[`${prefix}${infix}_PASSWORD_FILE`];
+    if (file) return { kind: 'file', path: file };
+    const command = env[`${prefix}${infix}_PASSWORD_COMMAND`];
+    if (command) return { kind: 'command', argv: splitCommandLine(command) };
   }
   return undefined;
-}
-
-export async function readPassword(source: PasswordSource, signal?: AbortSignal): Promise<string> {
-  if (source.password !== undefined) return source.password;
-  if (source.file !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(source.file, { encoding: 'utf8', signal });
-    } catch (cause) {
-      throw new LifeboatError('error', `read password file ${source.file}: ${(cause as NodeJS.ErrnoException).code ?? 'failed'}`, { cause });
-    }
-    return stripOneNewline(text);
-  }
-  if (source.command !== undefined) return stripOneNewline(await runPasswordCommand(source.command, signal));
-  throw new UsageError('no password source given');
-}
-
-function stripOneNewline(text: string): string {
-  return text.replace(/\r?\n$/, '');
-}
-
-function runPasswordCommand(command: string, signal?: AbortSignal): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], signal });
-    const out: Buffer[] = [];
-    let errTail = '';
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => { errTail = (errTail + b.toString()).slice(-500); });
-    child.on('error', (cause) => reject(new LifeboatError('error', 'password command failed to start', { cause })));
-    child.on('close', (code) => {
-      // The command's stdout is the secret: never echo it; stderr is safe to show.
-      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
-      else reject(new LifeboatError('error', `password command exited with code ${code}${errTail ? `: ${errTail.trim()}` : ''}`));
-    });
-  });
 }
 
 /** Repository location from the flag, then LIFEBOAT_REPOSITORY, then RESTIC_REPOSITORY. */

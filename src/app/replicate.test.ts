@@ -15,7 +15,7 @@ import { replicateToRepositories } from './replicate.ts';
 import { locateSnapshots } from './snapshot-locations.ts';
 import type { RepositoryAccess } from './repository-access.ts';
 
-const access = (location: string, password: string): RepositoryAccess => ({ location, password: { password } });
+const access = (location: string, password: string): RepositoryAccess => ({ location, password: { kind: 'value', value: password } });
 
 test('replicate: per-target results, failing target reported, next run catches up; locations view', async () => {
   await using tmp = await tempDir('lifeboat-replicate-');

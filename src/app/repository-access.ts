@@ -8,7 +8,7 @@ import { acquireLock } from '../repo/lock.ts';
 import type { Repository } from '../repo/repository-api.ts';
 import type { Storage } from '../storage/types.ts';
 import { LockedError, UsageError } from '../errors.ts';
-import { readPassword, type PasswordSource } from './password.ts';
+import { readPassword, type PasswordSource } from '../config/password.ts';
 
 export interface RepositoryAccess {
   /** Location string: a path, `s3:http://host/bucket/prefix`, `memory:name`. */

@@ -120,7 +120,7 @@ export function usage(problem?: string): string {
     'Global flags:',
     '  -r, --repo LOCATION        repository (path, s3:http://host/bucket/prefix); env LIFEBOAT_REPOSITORY',
     '      --password-file FILE   read the password from FILE; env LIFEBOAT_PASSWORD_FILE',
-    '      --password-command CMD run CMD and read the password from its output',
+    '      --password-command CMD run CMD (split into words like restic, no shell) and read the password from its output',
     '                             (also LIFEBOAT_PASSWORD; restic\'s RESTIC_* variables are accepted)',
     '      --json                 machine-readable output',
     '  -q, --quiet                no progress or summaries',

@@ -1,7 +1,7 @@
 // The JSON Schema for editors (yaml-language-server, VS Code), generated from the zod definition.
 
 import { z } from 'zod';
-import { NAME_PATTERN, configSchema, jobsSchema, repositoriesSchema } from './schema.ts';
+import { NAME_PATTERN, configObject, configSchema, jobsSchema, repositoriesSchema } from './schema.ts';
 
 export const SCHEMA_ID = 'https://lifeboat.dev/schema/lifeboat.schema.json';
 
@@ -16,7 +16,7 @@ export function configJsonSchema(): Record<string, unknown> {
         ctx.jsonSchema.propertyNames = { pattern: NAME_PATTERN };
       }
       // Top-level `x-…` keys hold shared YAML anchors and are ignored by the loader.
-      if (ctx.zodSchema === configSchema) ctx.jsonSchema.patternProperties = { '^x-': {} };
+      if (ctx.zodSchema === configObject) ctx.jsonSchema.patternProperties = { '^x-': {} };
     },
   }) as Record<string, unknown>;
   return { $schema: schema.$schema, $id: SCHEMA_ID, title: 'Lifeboat configuration', ...schema };

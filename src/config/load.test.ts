@@ -45,10 +45,10 @@ test('the example config loads, with defaults applied and secrets resolved', asy
     const env = { LIFEBOAT_SECRETS: dir, AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', MINIO_REPO_PASSWORD: 'minio-pw' };
     const c = await loadConfig(EXAMPLE, env);
     assert.equal(c.file, EXAMPLE);
-    assert.deepEqual(c.defaults, { retryLock: 600_000, timeout: 6 * 3_600_000 });
+    assert.deepEqual(c.defaults, { retryLock: 600_000, timeout: 6 * 3_600_000, timezone: 'Europe/Berlin' });
     assert.deepEqual(c.repositories.map((r) => r.name), ['local', 'offsite', 'minio']);
     assert.deepEqual(findRepository(c, 'local')?.password, { kind: 'value', value: 'local-repo-pw' });
-    assert.deepEqual(findRepository(c, 'offsite')?.password, { kind: 'command', command: ['pass', 'show', 'backups/offsite'] });
+    assert.deepEqual(findRepository(c, 'offsite')?.password, { kind: 'command', argv: ['pass', 'show', 'backups/offsite'] });
     assert.deepEqual(findRepository(c, 'offsite')?.s3, {
       region: 'eu-central-1', storageClass: 'STANDARD_IA', sse: 'AES256',
       accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'aws-secret-key',
@@ -58,11 +58,12 @@ test('the example config loads, with defaults applied and secrets resolved', asy
     const orders = findJob(c, 'orders-db')!;
     assert.deepEqual(orders.source, {
       type: 'postgres', host: 'db.internal', port: 5432, user: 'backup', password: 'pg-password',
-      databases: ['orders', 'billing'], globals: true, extraArgs: [],
+      databases: ['orders', 'billing'], globals: true, extraArgs: ['--exclude-table-data=audit_log'],
     });
     assert.deepEqual(jobRepositories(c, orders).map((r) => r.name), ['local', 'offsite', 'minio']);
     assert.equal(orders.timeout, 2 * 3_600_000);
-    assert.equal(orders.schedule, '15 2 * * *');
+    assert.deepEqual(orders.schedule, { kind: 'cron', expression: '15 2 * * *', timezone: 'Europe/Berlin' });
+    assert.equal(orders.rpo, 26 * 3_600_000);
     assert.deepEqual(orders.retention, { keepDaily: 7, keepWeekly: 4, keepMonthly: 12 });
     assert.deepEqual(findJob(c, 'uploads')!.retention, { keepDaily: 14, keepTags: [['keep'], ['monthly', 'audit']] });
     assert.deepEqual(findJob(c, 'app-sqlite')!.retention, { keepLast: 48, keepDaily: 30, keepYearly: -1 });
@@ -70,6 +71,7 @@ test('the example config loads, with defaults applied and secrets resolved', asy
     const mysql = findJob(c, 'shop-mysql')!;
     assert.deepEqual(mysql.source, { type: 'mysql', host: '127.0.0.1', port: 3306, user: 'root', databases: 'all', extraArgs: [] });
     assert.equal(mysql.timeout, 6 * 3_600_000, 'defaults.timeout applies');
+    assert.deepEqual(mysql.schedule, { kind: 'interval', everyMs: 3_600_000 });
     assert.deepEqual(mysql.retention?.keepWithin, { years: 0, months: 0, days: 30, hours: 0 });
     assert.deepEqual(findJob(c, 'cache')!.source, { type: 'redis', host: '127.0.0.1', port: 6379 });
     assert.deepEqual(findJob(c, 'uploads')!.hooks, {
@@ -123,7 +125,7 @@ jobs:
     'lifeboat.yaml:15:27 jobs.orders-db.repositories[1]: unknown repository "nope" (defined: local, Bad_Repo)',
     'lifeboat.yaml:16:5 jobs.orders-db.timeout: expected a duration such as 30s, 5m, 1h30m or 7d',
     'lifeboat.yaml:17:3 jobs["My Job"]: invalid job name "My Job": use lowercase letters, digits, ".", "_" and "-", starting with a letter or digit',
-    'lifeboat.yaml:18:15 jobs["My Job"].source.type: unknown type "mongo" (expected one of postgres, mysql, sqlite, redis, files, command)',
+    'lifeboat.yaml:18:15 jobs["My Job"].source.type: unknown type "mongo" (expected one of postgres, mysql, mariadb, sqlite, redis, files, command)',
     'lifeboat.yaml:19:5 jobs["My Job"].repositories: must name at least one repository',
     'lifeboat.yaml:23:18 jobs.ok.retention.keep_daily: expected a whole number (-1 = all) or "unlimited"',
     'lifeboat.yaml:23:35 jobs.ok.retention.keep_within: expected a span such as 30d, 1y6m or 2d12h (m = months)',
@@ -169,7 +171,7 @@ jobs:
       port: \${PGPORT}
       user: "\${PGUSER}"
       globals: \${GLOBALS}
-      extra_args: ["--comment=$\${NOT_A_VAR}", "cost: $5"]
+      extra_args: ["--exclude-table=$\${NOT_A_VAR}", "--exclude-table-data=cost: $5"]
     repositories: [local]
 `;
   const c = await parseConfigText(text, 'x.yaml', {
@@ -179,7 +181,7 @@ jobs:
   assert.deepEqual(c.repositories[0]!.password, { kind: 'value', value: 'from-env' });
   assert.deepEqual(c.jobs[0]!.source, {
     type: 'postgres', host: 'localhost', port: 6543, user: '1234', globals: false,
-    databases: 'all', extraArgs: ['--comment=${NOT_A_VAR}', 'cost: $5'],
+    databases: 'all', extraArgs: ['--exclude-table=${NOT_A_VAR}', '--exclude-table-data=cost: $5'],
   });
   assert.deepEqual(c.secrets, ['from-env']);
 
@@ -201,7 +203,7 @@ jobs:
   ]);
 });
 
-test('secret files: read and trimmed, missing or empty files and double settings reported', async () => {
+test('secret files: read and trimmed of surrounding whitespace (as restic), missing or empty files and double settings reported', async () => {
   await withTempDir(async (dir) => {
     await writeFile(join(dir, 'repo'), 'repo secret with spaces \n\n');
     await writeFile(join(dir, 'redis'), 'redis-secret');
@@ -216,9 +218,9 @@ jobs:
     repositories: [local]
 `;
     const c = await parseConfigText(text, 'x.yaml', {});
-    assert.deepEqual(c.repositories[0]!.password, { kind: 'value', value: 'repo secret with spaces ' });
+    assert.deepEqual(c.repositories[0]!.password, { kind: 'value', value: 'repo secret with spaces' });
     assert.equal((c.jobs[0]!.source as { password?: string }).password, 'redis-secret');
-    assert.deepEqual(c.secrets, ['repo secret with spaces ', 'redis-secret']);
+    assert.deepEqual(c.secrets, ['repo secret with spaces', 'redis-secret']);
 
     const broken = text
       .replace(`${dir}/repo`, `${dir}/missing`)

@@ -12,7 +12,6 @@ import { resolveSecretFiles } from './secrets.ts';
 import { checkSemantics } from './semantics.ts';
 import { errorMessage, flattenZodIssues } from './issues.ts';
 import { formatPath, locate, type ConfigPath } from './locate.ts';
-import { toConfig } from './convert.ts';
 import { resolveConfigPaths } from './paths.ts';
 import type { Config, JobConfig, LoadedConfig, RepositoryConfig } from './types.ts';
 
@@ -125,7 +124,7 @@ export async function parseConfigText(text: string, fileName: string, env: Env =
     .sort((a, b) => a.line - b.line || a.col - b.col);
   if (problems.length > 0 || !result.success) fail(fileName, problems, secrets);
 
-  return { ...toConfig(result.data), file: fileName, secrets };
+  return { ...result.data, file: fileName, secrets };
 }
 
 /**

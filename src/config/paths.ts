@@ -4,6 +4,8 @@
 // every later message (an unreadable secret file, a missing database file) names the resolved path.
 
 import { isAbsolute, resolve } from 'node:path';
+import { findSourceDescriptor } from '../sources/registry.ts';
+import type { PathField } from '../sources/descriptor.ts';
 
 /** Locations with a scheme other than `local:` are not paths. */
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
@@ -36,7 +38,19 @@ function mapArgv0(node: Node, key: string, base: string): void {
 }
 
 const SECRET_FILE_KEYS = ['password_file', 'secret_access_key_file', 'token_file', 'secret_file'];
-const PROGRAM_KEYS = ['pg_dump_path', 'pg_dumpall_path', 'mysqldump_path'];
+
+/** A source field the engine's descriptor declares as a path (see PathField). */
+function resolveField(src: Node, key: string, kind: PathField, base: string): void {
+  switch (kind) {
+    case 'path': return mapString(src, key, (s) => resolvePath(s, base));
+    case 'program': return mapString(src, key, (s) => resolveProgram(s, base));
+    case 'argv': return mapArgv0(src, key, base);
+    case 'paths': {
+      const list = src[key];
+      if (Array.isArray(list)) src[key] = list.map((p) => (typeof p === 'string' ? resolvePath(p, base) : p));
+    }
+  }
+}
 
 /** Resolves, in place, every path-valued field of the raw config against `base`. */
 export function resolveConfigPaths(raw: unknown, base: string): void {
@@ -55,10 +69,7 @@ export function resolveConfigPaths(raw: unknown, base: string): void {
     const src = job.source;
     if (!isNode(src)) continue;
     secretFiles(src);
-    for (const k of PROGRAM_KEYS) mapString(src, k, (s) => resolveProgram(s, base));
-    mapString(src, 'path', (s) => resolvePath(s, base));
-    mapString(src, 'rdb_path', (s) => resolvePath(s, base));
-    if (Array.isArray(src.paths)) src.paths = src.paths.map((p) => (typeof p === 'string' ? resolvePath(p, base) : p));
-    mapArgv0(src, 'command', base);
+    const engine = typeof src.type === 'string' ? findSourceDescriptor(src.type) : undefined;
+    for (const [key, kind] of Object.entries(engine?.pathFields ?? {})) resolveField(src, key, kind, base);
   }
 }

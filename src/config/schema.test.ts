@@ -20,8 +20,13 @@ test('the JSON Schema is strict and carries the name rule and descriptions', () 
   const job = s.properties.jobs.additionalProperties;
   assert.equal(job.additionalProperties, false);
   const sources = job.properties.source.oneOf ?? job.properties.source.anyOf;
-  assert.deepEqual(sources.map((o: any) => o.properties.type.const), ['postgres', 'mysql', 'sqlite', 'redis', 'files', 'command']);
+  assert.deepEqual(sources.map((o: any) => o.properties.type.const ?? o.properties.type.enum),
+    ['postgres', ['mysql', 'mariadb'], 'sqlite', 'redis', 'files', 'command']);
   for (const o of sources) assert.equal(o.additionalProperties, false);
   assert.equal(sources[0].properties.port.default, 5432);
   assert.match(s.properties.repositories.additionalProperties.properties.location.description, /s3:/);
+  // The input side: durations and schedules as written, not the milliseconds the loader makes of them.
+  assert.equal(job.properties.timeout.type, 'string');
+  assert.deepEqual(job.properties.schedule.anyOf.map((o: any) => o.type), ['string', 'object']);
+  assert.equal(s.properties.defaults.properties.timezone.type, 'string');
 });

@@ -1,37 +1,22 @@
-// The one definition of lifeboat.yaml (snake_case, as written). Validation, the TypeScript input
-// types and the published JSON Schema all come from here, so they cannot drift apart.
-// Checks that need the whole document (job → repository references, "exactly one password
-// source", name syntax) live in semantics.ts so they run even when other parts are broken.
+// The one definition of lifeboat.yaml. Keys are snake_case as written; the validated output is
+// the camelCase Config the rest of Lifeboat uses (durations in milliseconds, records turned into
+// named lists), so validation, the TypeScript types (types.ts: z.output of these schemas) and
+// the published JSON Schema (the input side) all come from here and cannot drift apart.
+// A job's `source:` block is each engine's own schema (src/sources/<engine>/index.ts), composed
+// through the source registry. Checks that need the whole document (job → repository
+// references, "exactly one password source", name syntax) live in semantics.ts so they run even
+// when other parts are broken.
 
 import { z } from 'zod';
-import { DURATION_PATTERN, RETENTION_DURATION_PATTERN } from './duration.ts';
+import { checkCronExpression, checkTimezone, systemTimezone, type Schedule } from '../core/schedule.ts';
+import { SOURCE_SCHEMAS } from '../sources/registry.ts';
+import { parseRetentionDuration, RETENTION_DURATION_PATTERN } from './duration.ts';
+import { argv, duration, nonEmpty, section } from './fields.ts';
+import type { PasswordSource } from './password.ts';
 
 export const NAME_PATTERN = '^[a-z0-9][a-z0-9._-]*$';
 
-/** Keys whose values are secrets; each also has a `<key>_file` variant read from disk. */
-export const SECRET_KEYS = ['password', 'secret_access_key'] as const;
-
-const duration = z
-  .string()
-  .regex(new RegExp(DURATION_PATTERN), { error: 'expected a duration such as 30s, 5m, 1h30m or 7d' })
-  .describe('A duration: integer + unit (ms, s, m, h, d, w), combinable, e.g. 30s, 5m, 1h30m, 7d.');
-
-const nonEmpty = z.string().min(1, { error: 'must not be empty' });
-const argv = z.array(nonEmpty).min(1, { error: 'must list the program and its arguments' })
-  .describe('A command as an argv list, run without a shell, e.g. [systemctl, stop, app].');
-const port = z.number().int().min(1).max(65535);
-const secret = (what: string) => ({
-  password: z.string().optional().describe(`${what} password. Prefer password_file or \${VAR}.`),
-  password_file: nonEmpty.optional().describe(`File holding the ${what} password (trailing newline trimmed).`),
-});
-const databases = z
-  .union([z.literal('all'), z.array(nonEmpty).min(1, { error: 'must list at least one database, or be "all"' })], {
-    error: 'expected "all" or a list of database names',
-  })
-  .default('all')
-  .describe('Databases to dump: a list of names, or "all" (default).');
-
-const s3Options = z.strictObject({
+const s3Options = section({
   endpoint: nonEmpty.optional().describe('Endpoint URL; overrides the host in the location.'),
   region: nonEmpty.optional(),
   path_style: z.boolean().optional().describe('Path-style addressing (http://host/bucket), needed by most non-AWS servers.'),
@@ -43,111 +28,90 @@ const s3Options = z.strictObject({
   secret_access_key_file: nonEmpty.optional(),
 });
 
-export const repositorySchema = z
+const repositoryObject = z
   .strictObject({
     location: nonEmpty.describe('A local path, local:PATH, or s3:http(s)://host/bucket/prefix (restic syntax).'),
     password: z.string().optional().describe('Repository password. Exactly one of password, password_file, password_command.'),
-    password_file: nonEmpty.optional(),
-    password_command: argv.optional().describe('Command printing the password on stdout (argv list).'),
+    password_file: nonEmpty.optional().describe('File holding the password (surrounding whitespace trimmed, as restic does).'),
+    password_command: argv.optional().describe('Command printing the password on stdout (argv list, no shell; output trimmed).'),
     s3: s3Options.optional(),
   })
   .describe('A restic-format repository.');
 
-const postgres = z.strictObject({
-  type: z.literal('postgres'),
-  host: nonEmpty.describe('Host name, IP address, or a Unix socket directory.'),
-  port: port.default(5432),
-  user: nonEmpty,
-  ...secret('database'),
-  databases,
-  globals: z.boolean().default(true).describe('Also dump roles and tablespaces (pg_dumpall --globals-only).'),
-  pg_dump_path: nonEmpty.optional(),
-  pg_dumpall_path: nonEmpty.optional(),
-  extra_args: z.array(nonEmpty).default([]).describe('Extra pg_dump arguments (never put a password here).'),
+export const repositorySchema = repositoryObject.transform((r) => {
+  // A password_file was read into `password` before validation (secrets.ts); a command runs
+  // only when the repository is opened.
+  const password: PasswordSource = r.password_command !== undefined
+    ? { kind: 'command', argv: r.password_command }
+    : { kind: 'value', value: r.password ?? '' };
+  return { location: r.location, password, ...(r.s3 ? { s3: r.s3 } : {}) };
 });
 
-const mysql = z.strictObject({
-  type: z.literal('mysql'),
-  host: nonEmpty,
-  port: port.default(3306),
-  user: nonEmpty,
-  ...secret('database'),
-  databases,
-  mysqldump_path: nonEmpty.optional().describe('mariadb-dump or mysqldump; found on PATH by default.'),
-  extra_args: z.array(nonEmpty).default([]),
-});
-
-const sqlite = z.strictObject({
-  type: z.literal('sqlite'),
-  path: nonEmpty.describe('The database file; copied consistently while in use.'),
-});
-
-const redis = z.strictObject({
-  type: z.literal('redis'),
-  host: nonEmpty,
-  port: port.default(6379),
-  username: nonEmpty.optional().describe('ACL user (Redis 6+).'),
-  ...secret('Redis'),
-  rdb_path: nonEmpty.optional().describe('Local dump.rdb to read after BGSAVE instead of streaming via SYNC.'),
-});
-
-const files = z.strictObject({
-  type: z.literal('files'),
-  paths: z.array(nonEmpty).min(1, { error: 'must list at least one path' }),
-  exclude: z.array(nonEmpty).default([]).describe('Glob patterns to skip.'),
-});
-
-const command = z.strictObject({
-  type: z.literal('command'),
-  command: argv.describe('Program whose stdout is stored (argv list, no shell).'),
-  filename: z
-    .string()
-    .regex(/^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[^\0]+$/, { error: 'expected a relative file name without . or .. segments' })
-    .describe('Name of the stored file inside the snapshot.'),
-});
-
-export const sourceSchema = z.discriminatedUnion('type', [postgres, mysql, sqlite, redis, files, command]);
+/** The source engines' blocks, one per `type:` (aliases included). */
+export const sourceSchema = z.discriminatedUnion('type', SOURCE_SCHEMAS);
 
 const keepCount = z
   .union([z.number().int().min(-1), z.literal('unlimited')], { error: 'expected a whole number (-1 = all) or "unlimited"' })
-  .optional()
-  .describe('How many buckets to keep; -1 or "unlimited" keeps every bucket.');
+  .describe('How many buckets to keep; -1 or "unlimited" keeps every bucket.')
+  .transform((v) => (v === 'unlimited' ? -1 : v));
 const keepWithin = z
   .string()
   .regex(new RegExp(RETENTION_DURATION_PATTERN), { error: 'expected a span such as 30d, 1y6m or 2d12h (m = months)' })
   .refine((s) => s !== '', { error: 'must not be empty' })
-  .optional()
-  .describe("restic's keep-within span: <n>y <n>m(onths) <n>d <n>h, e.g. 1y6m, 30d.");
+  .describe("restic's keep-within span: <n>y <n>m(onths) <n>d <n>h, e.g. 1y6m, 30d.")
+  .transform((s) => parseRetentionDuration(s)!);
 
-const retention = z.strictObject({
-  keep_last: keepCount,
-  keep_hourly: keepCount,
-  keep_daily: keepCount,
-  keep_weekly: keepCount,
-  keep_monthly: keepCount,
-  keep_yearly: keepCount,
-  keep_within: keepWithin,
-  keep_within_hourly: keepWithin,
-  keep_within_daily: keepWithin,
-  keep_within_weekly: keepWithin,
-  keep_within_monthly: keepWithin,
-  keep_within_yearly: keepWithin,
+/** restic forget's policy; counts of -1 keep every bucket. Structurally core/retention's RetentionPolicy. */
+const retention = section({
+  keep_last: keepCount.optional(),
+  keep_hourly: keepCount.optional(),
+  keep_daily: keepCount.optional(),
+  keep_weekly: keepCount.optional(),
+  keep_monthly: keepCount.optional(),
+  keep_yearly: keepCount.optional(),
+  keep_within: keepWithin.optional(),
+  keep_within_hourly: keepWithin.optional(),
+  keep_within_daily: keepWithin.optional(),
+  keep_within_weekly: keepWithin.optional(),
+  keep_within_monthly: keepWithin.optional(),
+  keep_within_yearly: keepWithin.optional(),
   keep_tags: z
     .array(z.union([
       z.string().regex(/^[^,]+(,[^,]+)*$/, { error: 'expected tags separated by commas, e.g. "a,b"' }),
       z.array(nonEmpty).min(1, { error: 'must list at least one tag' }),
     ], { error: 'expected "a,b" or a list of tags' }))
-    .optional()
-    .describe('Tag sets: a snapshot carrying every tag of one set is kept. "a,b" or [a, b].'),
+    .describe('Tag sets: a snapshot carrying every tag of one set is kept. "a,b" or [a, b].')
+    .transform((sets) => sets.map((set) => (typeof set === 'string' ? set.split(',').map((t) => t.trim()) : set)))
+    .optional(),
 });
 
-const hooks = z.strictObject({
+const hooks = section({
   before: argv.optional().describe('Run before the backup; failure aborts the job.'),
   after: argv.optional().describe('Run after the backup, also when it failed.'),
   timeout: duration.optional(),
 });
 
-export const jobSchema = z.strictObject({
+// No transforms inside the union: zod reports the problems of the one alternative whose type
+// matched (a string with a bad cron, a mapping with a bad `every`) only when neither aborted.
+const cronExpression = z
+  .string()
+  .min(1, { error: 'must not be empty' })
+  .superRefine((text, ctx) => {
+    const problem = checkCronExpression(text);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .describe('A cron expression: 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; @daily and the like too. Read in defaults.timezone.');
+
+const interval = z.strictObject({
+  every: duration.refine((ms) => ms >= 1000, { error: 'must be at least 1s' }).describe('Time between the starts of two runs, e.g. 30s, 15m, 6h.'),
+});
+
+const schedule = z
+  .union([cronExpression, interval], { error: 'expected a cron expression such as "0 3 * * *", or {every: DURATION}' })
+  .describe('When the daemon runs the job: a cron expression ("15 2 * * *") or an interval ({every: 6h}).')
+  .transform((s): Schedule => (typeof s === 'string' ? { kind: 'cron', expression: s.trim() } : { kind: 'interval', everyMs: s.every }));
+
+export const jobSchema = section({
   source: sourceSchema,
   repositories: z
     .array(nonEmpty)
@@ -156,30 +120,49 @@ export const jobSchema = z.strictObject({
   tags: z.array(nonEmpty).default([]),
   hooks: hooks.optional(),
   timeout: duration.optional(),
-  schedule: nonEmpty.optional().describe('Cron expression, e.g. "0 3 * * *".'),
+  schedule: schedule.optional(),
+  rpo: duration.optional().describe('Recovery point objective: the newest snapshot should never be older than this.'),
+  rto: duration.optional().describe('Recovery time objective: a restore (drill) should take at most this long.'),
   retention: retention.optional(),
 });
 
-const defaults = z.strictObject({
+const defaults = section({
   retry_lock: duration.optional().describe('How long to wait for a locked repository (default: fail at once).'),
   timeout: duration.optional().describe('Timeout for jobs that set none.'),
-});
+  timezone: z
+    .string()
+    .superRefine((name, ctx) => {
+      const problem = checkTimezone(name);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional()
+    .describe("IANA time zone cron schedules are read in, e.g. Europe/Berlin (default: the system's)."),
+}).transform((d) => ({ ...d, timezone: d.timezone ?? systemTimezone() }));
 
 // Names are checked in semantics.ts, not by the record's key schema: zod skips a record value
 // whose key fails, and we want every problem inside a badly named job reported too.
 export const repositoriesSchema = z.record(z.string(), repositorySchema);
 export const jobsSchema = z.record(z.string(), jobSchema);
 
-export const configSchema = z
+export const configObject = z
   .strictObject({
     version: z.literal(1).default(1).describe('Config format version.'),
-    defaults: defaults.default({}),
+    defaults: defaults.prefault({}),
     repositories: repositoriesSchema,
-    jobs: jobsSchema.default({}),
+    jobs: jobsSchema.prefault({}),
   })
   .describe('Lifeboat configuration (lifeboat.yaml).');
 
-export type RawConfig = z.output<typeof configSchema>;
-export type RawJob = z.output<typeof jobSchema>;
-export type RawRepository = z.output<typeof repositorySchema>;
-export type RawSource = z.output<typeof sourceSchema>;
+/** Validates the snake_case document and returns the camelCase Config (see types.ts). */
+export const configSchema = configObject.transform((c) => ({
+  version: c.version,
+  defaults: c.defaults,
+  repositories: Object.entries(c.repositories).map(([name, r]) => ({ name, ...r })),
+  jobs: Object.entries(c.jobs).map(([name, j]) => {
+    const job = { name, ...j };
+    // A job without its own timeout gets defaults.timeout; cron schedules run in defaults.timezone.
+    if (job.timeout === undefined && c.defaults.timeout !== undefined) job.timeout = c.defaults.timeout;
+    if (job.schedule?.kind === 'cron') job.schedule = { ...job.schedule, timezone: c.defaults.timezone };
+    return job;
+  }),
+}));

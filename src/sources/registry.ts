@@ -1,95 +1,80 @@
-// The one place that knows the concrete source adapters: a job's `source:` block → a Source.
-// Adapters are imported lazily (on the first entries() call), so a run that backs up SQLite never
-// loads the pg or mysql2 drivers. `files` jobs are not a stream Source: app/ hands their paths
-// to backupPaths instead (see isFilesSource).
+// The one place that knows the source engines: a map from `type:` to each engine's descriptor
+// (src/sources/<engine>/index.ts). config/schema.ts builds the `source:` block from it, and app/
+// creates sources and restorers through it. Descriptors are light; an engine's implementation
+// and its driver load only when a job of that engine backs up or restores.
 
-import { ConfigError, UsageError } from '../errors.ts';
-import type { FilesSourceConfig, SourceConfig } from '../config/types.ts';
-import type { Source, StreamEntry } from './types.ts';
+import type { z } from 'zod';
+import { UsageError } from '../errors.ts';
+import type { DbRestorer, SourceContext, SourceDescriptor } from './descriptor.ts';
+import type { Source } from './types.ts';
+import { command } from './command/index.ts';
+import { files } from './files/index.ts';
+import { mysql } from './mysql/index.ts';
+import { postgres } from './postgres/index.ts';
+import { redis } from './redis/index.ts';
+import { sqlite } from './sqlite/index.ts';
 
-export interface SourceContext {
-  /** Cancels the source in addition to the signal given to entries(). */
-  signal?: AbortSignal;
-  /** Receives every secret the source uses (database passwords), for the log sanitizer. */
-  secrets?: string[];
+export type { DbRestorer, SourceContext, TargetState } from './descriptor.ts';
+export type { PostgresSourceConfig } from './postgres/index.ts';
+export type { MysqlSourceConfig } from './mysql/index.ts';
+export type { SqliteSourceConfig } from './sqlite/index.ts';
+export type { RedisSourceConfig } from './redis/index.ts';
+export type { FilesSourceConfig } from './files/index.ts';
+export type { CommandSourceConfig } from './command/index.ts';
+
+/** In the order the JSON Schema and messages list them. */
+const ENGINES = [postgres, mysql, sqlite, redis, files, command] as const;
+
+type Engines = typeof ENGINES;
+type SchemasOf<T extends readonly SourceDescriptor<any>[]> = { -readonly [I in keyof T]: T[I]['schema'] };
+
+/** Each engine's `source:` schema, for the discriminated union in config/schema.ts. */
+export const SOURCE_SCHEMAS = ENGINES.map((e) => e.schema) as unknown as SchemasOf<Engines>;
+
+/** A job's `source:` block as loaded: the union of the engines' config types. */
+export type SourceConfig = z.output<SchemasOf<Engines>[number]>;
+export type SourceType = SourceConfig['type'];
+
+const BY_TYPE: ReadonlyMap<string, SourceDescriptor<any>> = new Map(
+  ENGINES.flatMap((e): Array<[string, SourceDescriptor<any>]> => [[e.type, e], ...(e.aliases ?? []).map((a): [string, SourceDescriptor<any>] => [a, e])]),
+);
+
+/** Every `type:` name accepted, aliases included, in listing order. */
+export const SOURCE_TYPE_NAMES: readonly string[] = [...BY_TYPE.keys()];
+
+/** The descriptor for a `type:` as written (aliases included); undefined for an unknown type. */
+export function findSourceDescriptor(type: string): SourceDescriptor<any> | undefined {
+  return BY_TYPE.get(type);
 }
 
-export function isFilesSource(cfg: SourceConfig): cfg is FilesSourceConfig {
-  return cfg.type === 'files';
+function descriptorOf(cfg: SourceConfig): SourceDescriptor<any> {
+  const d = BY_TYPE.get(cfg.type);
+  if (!d) throw new UsageError(`unknown source type ${cfg.type}`);
+  return d;
 }
 
-/** Where each engine puts its main dump inside the snapshot, for restore and `restic dump`. */
-export const SOURCE_ROOTS: Record<Exclude<SourceConfig['type'], 'files'>, string> = {
-  postgres: 'postgres',
-  mysql: 'mysql',
-  sqlite: 'sqlite',
-  redis: 'redis',
-  command: '',
-};
+/** `files` jobs are not a stream Source: app/ hands their paths to backupPaths instead. */
+export function isFilesSource(cfg: SourceConfig): cfg is Extract<SourceConfig, { type: 'files' }> {
+  return descriptorOf(cfg).backup.kind === 'paths';
+}
 
+/** A job's source. Returns at once; the engine loads and runs on the first entries() call. */
 export function createSource(cfg: SourceConfig, ctx: SourceContext = {}): Source {
-  if (isFilesSource(cfg)) {
-    throw new UsageError('files source: back up its paths with backupPaths, not as a stream source');
+  const { backup } = descriptorOf(cfg);
+  if (backup.kind !== 'stream') {
+    throw new UsageError(`${cfg.type} source: back up its paths with backupPaths, not as a stream source`);
   }
   if ('password' in cfg && cfg.password) ctx.secrets?.push(cfg.password);
-  if ('extraArgs' in cfg && cfg.extraArgs.length > 0) {
-    // Refused rather than silently dropped: the user asked for these flags and would not get them.
-    throw new ConfigError(`${cfg.type} source: extra_args is not supported yet`, [], { hint: 'remove extra_args from the job' });
-  }
-  let inner: Source | undefined;
+  return backup.createSource(cfg, ctx);
+}
 
-  async function load(): Promise<Source> {
-    switch (cfg.type) {
-      case 'postgres': {
-        const { postgresSource } = await import('./postgres/index.ts');
-        return postgresSource({
-          host: cfg.host, port: cfg.port, user: cfg.user, password: cfg.password,
-          databases: cfg.databases, globals: cfg.globals,
-          pgDumpPath: cfg.pgDumpPath, pgDumpallPath: cfg.pgDumpallPath, signal: ctx.signal,
-        });
-      }
-      case 'mysql': {
-        const { mysqlSource } = await import('./mysql/index.ts');
-        return mysqlSource({
-          host: cfg.host, port: cfg.port, user: cfg.user, password: cfg.password,
-          databases: cfg.databases, dumpPath: cfg.mysqldumpPath, signal: ctx.signal,
-        });
-      }
-      case 'sqlite': {
-        const { sqliteSource } = await import('./sqlite/index.ts');
-        return sqliteSource({ path: cfg.path, signal: ctx.signal });
-      }
-      case 'redis': {
-        const { redisSource } = await import('./redis/index.ts');
-        return redisSource({
-          host: cfg.host, port: cfg.port, username: cfg.username, password: cfg.password,
-          rdbPath: cfg.rdbPath, signal: ctx.signal,
-        });
-      }
-      case 'command': {
-        const { commandStream } = await import('./command/command-stream.ts');
-        const argv = cfg.command;
-        return {
-          kind: 'command',
-          async *entries(signal: AbortSignal): AsyncGenerator<StreamEntry> {
-            // Spawned here, not at creation: the job's before hook must run first.
-            const s = ctx.signal ? AbortSignal.any([signal, ctx.signal]) : signal;
-            yield commandStream(argv, { path: cfg.filename, signal: s });
-          },
-          tags: () => ['engine=command'],
-        };
-      }
-      default:
-        throw new UsageError(`unknown source type ${(cfg as { type: string }).type}`);
-    }
-  }
-
-  return {
-    kind: cfg.type,
-    async *entries(signal: AbortSignal): AsyncGenerator<StreamEntry> {
-      inner ??= await load();
-      yield* inner.entries(signal);
-    },
-    tags: () => inner?.tags?.() ?? [`engine=${cfg.type}`],
-  };
+/**
+ * The restorer for a job's source. The job's connection settings (host, port, user, password)
+ * are where postgres and mysql targets live.
+ */
+export async function loadRestorer(cfg: SourceConfig): Promise<DbRestorer> {
+  const d = descriptorOf(cfg);
+  if (!d.restore) throw new UsageError(`restore: a ${cfg.type} job is not a database; use restore --target DIR`);
+  const { root, dumpPath, dumpNames } = d.restore;
+  return { engine: d.type, root, dumpPath, dumpNames, ...d.restore.target(cfg) };
 }

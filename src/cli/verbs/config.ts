@@ -23,9 +23,12 @@ export const configCommand: Command = {
       case 'check': {
         const file = configFileFrom(ctx.global.config, ctx.io.env);
         const s = await checkConfigFile(file, ctx.io.env);
-        ctx.json({ message_type: 'config_ok', ...s });
+        ctx.json({
+          message_type: 'config_ok', file: s.file, repositories: s.repositories,
+          jobs: s.jobs.map(({ nextRun, ...j }) => ({ ...j, ...(nextRun ? { next_run: nextRun } : {}) })),
+        });
         ctx.say(`${file}: ok (${count(s.repositories.length, 'repository', 'repositories')}, ${count(s.jobs.length, 'job')})`);
-        for (const j of s.jobs) ctx.say(`  job ${j.name}: ${j.type} → ${j.repositories.join(', ')}${j.schedule ? ` (schedule ${j.schedule})` : ''}`);
+        for (const j of s.jobs) ctx.say(`  job ${j.name}: ${j.type} → ${j.repositories.join(', ')}${j.schedule ? ` (${j.schedule}${j.nextRun ? `, next ${j.nextRun}` : ''})` : ''}`);
         return 0;
       }
       case 'schema':

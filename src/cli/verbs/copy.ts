@@ -1,7 +1,7 @@
 import type { Command } from '../command.ts';
 import { accessFromContext, stringList } from '../access.ts';
 import { runCopy } from '../../app/copy.ts';
-import type { PasswordSource } from '../../app/password.ts';
+import { passwordSourceFromEnv, type PasswordSource } from '../../app/password.ts';
 import type { RepositoryAccess } from '../../app/repository-access.ts';
 import { UsageError } from '../../errors.ts';
 import { formatBytes, count } from '../progress.ts';
@@ -85,15 +85,8 @@ export function sourceAccess(values: Record<string, unknown>, env: NodeJS.Proces
 }
 
 function fromPassword(values: Record<string, unknown>, env: NodeJS.ProcessEnv): PasswordSource | undefined {
-  const file = values['from-password-file'] as string | undefined;
-  if (file) return { file };
-  const command = values['from-password-command'] as string | undefined;
-  if (command) return { command };
-  for (const prefix of ['LIFEBOAT', 'RESTIC']) {
-    const direct = env[`${prefix}_FROM_PASSWORD`];
-    if (direct !== undefined && direct !== '') return { password: direct };
-    if (env[`${prefix}_FROM_PASSWORD_FILE`]) return { file: env[`${prefix}_FROM_PASSWORD_FILE`]! };
-    if (env[`${prefix}_FROM_PASSWORD_COMMAND`]) return { command: env[`${prefix}_FROM_PASSWORD_COMMAND`]! };
-  }
-  return undefined;
+  return passwordSourceFromEnv({
+    passwordFile: values['from-password-file'] as string | undefined,
+    passwordCommand: values['from-password-command'] as string | undefined,
+  }, env, 'FROM');
 }

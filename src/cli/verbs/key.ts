@@ -1,7 +1,7 @@
 import type { Command, CommandContext } from '../command.ts';
 import { accessFromContext } from '../access.ts';
 import { addKeyAt, changePasswordAt, listKeysAt, removeKeyAt } from '../../app/keys.ts';
-import type { PasswordSource } from '../../app/password.ts';
+import type { PasswordSource } from '../../config/password.ts';
 import { UsageError } from '../../errors.ts';
 import { printTable } from './snapshots.ts';
 
@@ -54,8 +54,8 @@ export const keyCommand: Command = {
 };
 
 function newPassword(ctx: CommandContext, file: unknown): PasswordSource {
-  if (typeof file === 'string') return { file };
+  if (typeof file === 'string') return { kind: 'file', path: file };
   const env = ctx.io.env.LIFEBOAT_NEW_PASSWORD ?? ctx.io.env.RESTIC_NEW_PASSWORD;
-  if (env) return { password: env };
+  if (env) return { kind: 'value', value: env };
   throw new UsageError('no new password given', { hint: 'pass --new-password-file FILE or set LIFEBOAT_NEW_PASSWORD' });
 }

@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { SourceError, UsageError } from '../../errors.ts';
 import type { StreamEntry } from '../types.ts';
-import { describeMysqlTarget, listMysqlDump, mysqlSource, restoreMysql } from './index.ts';
-import type { MysqlMeta, MysqlSourceOptions } from './index.ts';
+import { mysqlSource, type MysqlMeta, type MysqlSourceOptions } from './source.ts';
+import { describeMysqlTarget, listMysqlDump, restoreMysql } from './restore.ts';
 import { mysqlFingerprint } from '../../../test/support/mysql-fingerprint.ts';
 
 const conn = { host: '127.0.0.1', port: 3306, user: 'root' };

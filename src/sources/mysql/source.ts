@@ -15,12 +15,17 @@ import type { Source, StreamEntry } from '../types.ts';
 import { bufferEntry, toolEntry } from '../stream-entries.ts';
 import type { MysqlConnection } from './connection.ts';
 import { describeServer, findTool, spawnMysqlTool, withMysqlClient } from './connection.ts';
+import { MYSQL_META_PATH, mysqlDumpPath } from './layout.ts';
+
+export { MYSQL_META_PATH, mysqlDumpPath };
 
 export interface MysqlSourceOptions extends MysqlConnection {
   /** Databases to dump, or 'all' (every database except information_schema, performance_schema, sys, mysql). */
   databases: string[] | 'all';
   /** Dump tool (default: `mariadb-dump`, else `mysqldump`). */
   dumpPath?: string;
+  /** More dump tool options (checked by the descriptor's schema: nothing that changes the output or the connection). */
+  extraArgs?: string[];
   signal?: AbortSignal;
 }
 
@@ -44,20 +49,17 @@ export interface MysqlMeta {
   databases: MysqlDumpStat[];
 }
 
-export const MYSQL_META_PATH = 'mysql/lifeboat-meta.json';
 export const MYSQL_DUMP_OPTIONS = [
   '--single-transaction', '--routines', '--triggers', '--events', '--hex-blob',
   '--default-character-set=utf8mb4', '--skip-dump-date',
 ];
 const SYSTEM_DATABASES = ['information_schema', 'performance_schema', 'sys', 'mysql'];
 
-export function mysqlDumpPath(database: string): string {
-  return `mysql/${database.replace(/\//g, '%2F')}.sql`;
-}
-
 /** Entries come one at a time: the next dump starts after the previous stream was drained. */
 export function mysqlSource(opts: MysqlSourceOptions): Source {
   const server = describeServer(opts);
+  // After ours, so they can adjust our defaults (--skip-triggers); the schema refused the rest.
+  const dumpOptions = [...MYSQL_DUMP_OPTIONS, ...(opts.extraArgs ?? [])];
   let meta: MysqlMeta | undefined;
   let dbNames: string[] = [];
 
@@ -96,7 +98,7 @@ export function mysqlSource(opts: MysqlSourceOptions): Source {
         label: `${tool.command} of database \`${db}\` on ${server}`,
         command: tool.command,
         // `--` then the name: a database called `-x` is not taken for an option.
-        args: [...MYSQL_DUMP_OPTIONS, '--', db],
+        args: [...dumpOptions, '--', db],
         signal,
         hint: 'check the database name and the user\'s privileges (SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES)',
       });
@@ -113,7 +115,7 @@ export function mysqlSource(opts: MysqlSourceOptions): Source {
       dumpTool: tool.command,
       dumpToolVersion: tool.version,
       dumpFormat: 'sql',
-      dumpOptions: MYSQL_DUMP_OPTIONS,
+      dumpOptions,
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       databases: stats,

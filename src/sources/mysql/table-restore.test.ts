@@ -8,7 +8,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import mysql from 'mysql2/promise';
-import { restoreMysql } from './index.ts';
+import { restoreMysql } from './restore.ts';
 
 const conn = { host: '127.0.0.1', port: 3306, user: 'root' };
 const suffix = `${process.pid}_${Date.now().toString(36)}`;

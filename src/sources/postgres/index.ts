@@ -1,8 +1,98 @@
-// PostgreSQL source and restore: the public surface for app/ and the registry.
-export { postgresSource, postgresDumpPath, POSTGRES_META_PATH } from './source.ts';
-export type { PostgresSourceOptions, PostgresMeta, PostgresDumpStat } from './source.ts';
-export { restorePostgres, describePostgresTarget, restorePostgresGlobals } from './restore.ts';
-export type { PostgresRestoreOptions, PostgresRestoreResult, PostgresTarget, GlobalsRestoreResult } from './restore.ts';
-export { listPostgresDump, parsePgToc } from './toc.ts';
-export type { PgTocEntry } from './toc.ts';
-export type { PgConnection } from './connection.ts';
+// The PostgreSQL engine's descriptor: its `source:` block, backup, restore. The implementation
+// (source.ts, restore.ts and the pg driver) loads on first use.
+
+import { z } from 'zod';
+import { databases, nonEmpty, port, secret, section } from '../../config/fields.ts';
+import { defineSource, lazySource } from '../descriptor.ts';
+import { extraArgsField, type ExtraArgRules } from '../extra-args.ts';
+import { POSTGRES_ROOT, postgresDumpNames, postgresDumpPath } from './layout.ts';
+
+/**
+ * pg_dump options Lifeboat sets itself. Output: we stream the custom format, uncompressed, from
+ * stdout (restore and dedup depend on it). Connection: host, port, user and the password
+ * (PGPASSWORD) come from the source block. Everything else passes through (`--exclude-table-data`,
+ * `--no-comments`, `--lock-wait-timeout`, `--schema`…).
+ */
+export const PG_DUMP_RULES: ExtraArgRules = {
+  tool: 'pg_dump',
+  refusedLong: {
+    file: 'output', format: 'output', compress: 'output', jobs: 'output',
+    dbname: 'connection', host: 'connection', port: 'connection', username: 'connection',
+    password: 'connection', 'no-password': 'connection',
+    help: 'info', version: 'info',
+  },
+  refusedShort: {
+    f: 'output', F: 'output', Z: 'output', j: 'output',
+    d: 'connection', h: 'connection', p: 'connection', U: 'connection', W: 'connection', w: 'connection',
+    '?': 'info', V: 'info',
+  },
+  shortWithValue: 'deEfFhjnNpStTUZ',
+  outputNote: "Lifeboat streams pg_dump's custom format, uncompressed, itself",
+};
+
+const schema = section({
+  type: z.literal('postgres'),
+  host: nonEmpty.describe('Host name, IP address, or a Unix socket directory.'),
+  port: port.default(5432),
+  user: nonEmpty,
+  ...secret('database'),
+  databases,
+  globals: z.boolean().default(true).describe('Also dump roles and tablespaces (pg_dumpall --globals-only).'),
+  pg_dump_path: nonEmpty.optional(),
+  pg_dumpall_path: nonEmpty.optional(),
+  extra_args: extraArgsField(PG_DUMP_RULES).describe(
+    'More pg_dump options, one per item with its value attached: --exclude-table-data=logs, -Tlogs. ' +
+    'Refused (Lifeboat sets them): -f/--file, -F/--format, -Z/--compress, -j/--jobs, -d/--dbname, -h/--host, ' +
+    '-p/--port, -U/--username, -W/--password, -w/--no-password, -V/--version, -?/--help. Not passed to pg_dumpall.'),
+});
+
+export type PostgresSourceConfig = z.output<typeof schema>;
+
+function connection(cfg: PostgresSourceConfig) {
+  return { host: cfg.host, port: cfg.port, user: cfg.user, ...(cfg.password !== undefined ? { password: cfg.password } : {}) };
+}
+
+export const postgres = defineSource({
+  type: 'postgres',
+  schema,
+  pathFields: { pg_dump_path: 'program', pg_dumpall_path: 'program' },
+  backup: {
+    kind: 'stream',
+    createSource: (cfg, ctx) => lazySource('postgres', async () => (await import('./source.ts')).postgresSource({
+      ...connection(cfg), databases: cfg.databases, globals: cfg.globals, extraArgs: cfg.extraArgs,
+      ...(cfg.pgDumpPath !== undefined ? { pgDumpPath: cfg.pgDumpPath } : {}),
+      ...(cfg.pgDumpallPath !== undefined ? { pgDumpallPath: cfg.pgDumpallPath } : {}),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    })),
+  },
+  restore: {
+    root: POSTGRES_ROOT,
+    dumpPath: postgresDumpPath,
+    dumpNames: postgresDumpNames,
+    target(cfg) {
+      const c = connection(cfg);
+      const impl = () => import('./restore.ts');
+      return {
+        async inspect(target, signal) {
+          const t = await (await impl()).describePostgresTarget(c, target, signal);
+          return {
+            describe: `database "${target}" on ${c.host}:${c.port}`, exists: t.exists, nonEmpty: t.nonEmpty,
+            detail: t.exists ? `${t.relations} relations, ${t.functions} functions` : 'does not exist (will be created)',
+          };
+        },
+        async restore(stream, req) {
+          const r = await (await impl()).restorePostgres(stream, {
+            ...c, database: req.target, force: req.force, tables: req.tables, schemas: req.schemas, noOwner: req.noOwner, signal: req.signal,
+          });
+          return { target: r.database, bytes: r.bytes, created: r.created, objects: r.objects, skipped: r.skipped };
+        },
+        async list(stream, signal) {
+          return (await (await import('./toc.ts')).listPostgresDump(stream, { signal })).map((e) => e.line);
+        },
+        async restoreGlobals(stream, signal) {
+          return (await (await impl()).restorePostgresGlobals(stream, { ...c, signal })).errors;
+        },
+      };
+    },
+  },
+});

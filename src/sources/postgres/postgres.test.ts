@@ -10,10 +10,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { NotFoundError, SourceError, UsageError } from '../../errors.ts';
 import type { StreamEntry } from '../types.ts';
-import {
-  describePostgresTarget, listPostgresDump, postgresSource, restorePostgres, restorePostgresGlobals,
-} from './index.ts';
-import type { PostgresMeta } from './index.ts';
+import { postgresSource, type PostgresMeta } from './source.ts';
+import { describePostgresTarget, restorePostgres, restorePostgresGlobals } from './restore.ts';
+import { listPostgresDump } from './toc.ts';
 
 const conn = { host: '127.0.0.1', port: 5432, user: 'postgres' };
 const suffix = `${process.pid}_${Date.now().toString(36)}`;

@@ -18,6 +18,9 @@ import { bufferEntry, toolEntry } from '../stream-entries.ts';
 import type { PgConnection } from './connection.ts';
 import { describeServer, pgArgs, pgEnv, pgSecrets, quoteConnValue, withPgClient } from './connection.ts';
 import { assertDumpNotOlder, toolVersion } from './version.ts';
+import { POSTGRES_GLOBALS_PATH, POSTGRES_META_PATH, postgresDumpPath } from './layout.ts';
+
+export { POSTGRES_META_PATH, postgresDumpPath };
 
 export interface PostgresSourceOptions extends PgConnection {
   /** Databases to dump, or 'all' for every non-template database that accepts connections. */
@@ -27,6 +30,8 @@ export interface PostgresSourceOptions extends PgConnection {
   /** pg_dump binary (default `pg_dump` on PATH); pg_dumpall is looked up next to it. */
   pgDumpPath?: string;
   pgDumpallPath?: string;
+  /** More pg_dump options (checked by the descriptor's schema: nothing that changes the output or the connection). */
+  extraArgs?: string[];
   /** Database used for catalog queries and pg_dumpall (default `postgres`). */
   maintenanceDb?: string;
   /** Extra cancellation, combined with the one passed to entries(). */
@@ -51,13 +56,6 @@ export interface PostgresMeta {
   finishedAt: string;
   databases: PostgresDumpStat[];
   globals: PostgresDumpStat | null;
-}
-
-export const POSTGRES_META_PATH = 'postgres/lifeboat-meta.json';
-
-export function postgresDumpPath(database: string): string {
-  // Database names may hold `/`; keep the snapshot path a single file name.
-  return `postgres/${database.replace(/\//g, '%2F')}.dump`;
 }
 
 /**
@@ -107,7 +105,7 @@ export function postgresSource(opts: PostgresSourceOptions): Source {
     const common = { env: pgEnv(opts), secrets: pgSecrets(opts), signal };
 
     if (opts.globals) {
-      const stat: PostgresDumpStat = { path: 'postgres/globals.sql', bytes: 0, durationMs: 0 };
+      const stat: PostgresDumpStat = { path: POSTGRES_GLOBALS_PATH, bytes: 0, durationMs: 0 };
       const entry = toolEntry(stat, spawnTool({
         ...common,
         label: `pg_dumpall --globals-only of ${server}`,
@@ -125,7 +123,8 @@ export function postgresSource(opts: PostgresSourceOptions): Source {
         label: `pg_dump of database "${db}" on ${server}`,
         command: pgDump,
         // --dbname takes a connection string; `dbname=` keeps a name with `=` or spaces literal.
-        args: [...pgArgs(opts), '--format=custom', '--compress=0', '--dbname', `dbname=${quoteConnValue(db)}`],
+        // Extra options after ours: they cannot override format or compression (the schema refuses those).
+        args: [...pgArgs(opts), '--format=custom', '--compress=0', ...(opts.extraArgs ?? []), '--dbname', `dbname=${quoteConnValue(db)}`],
         hint: 'check the database name, the user\'s privileges and the server log',
       }));
       yield entry;

@@ -4,7 +4,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { postgresSource, restorePostgres } from './index.ts';
+import { postgresSource } from './source.ts';
+import { restorePostgres } from './restore.ts';
 
 const conn = { host: '127.0.0.1', port: 5432, user: 'postgres' };
 const suffix = `${process.pid}_${Date.now().toString(36)}`;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { NotFoundError, UsageError } from '../../errors.ts';
-import { describePostgresTarget, restorePostgres } from './index.ts';
+import { describePostgresTarget, restorePostgres } from './restore.ts';
 import type { DumpObject, SkippedDumpObject } from '../types.ts';
 
 /** Objects as one string each, `TYPE schema name`; skipped ones as {object, reason}. */

@@ -15,6 +15,7 @@ import type { Source, StreamEntry } from '../types.ts';
 import { streamHandle, type HandleStream } from '../file-stream.ts';
 import { RespConnection, RespError, type RespValue } from './resp.ts';
 import { bgsaveAndOpen } from './redis-bgsave.ts';
+import { REDIS_META_PATH, REDIS_RDB_PATH } from './layout.ts';
 
 export interface RedisSourceOptions {
   host: string;
@@ -54,9 +55,7 @@ export interface RedisMeta {
 }
 
 const MARK_LEN = 40;
-/** Where the RDB and the meta JSON sit in the snapshot. */
-export const REDIS_RDB_PATH = 'redis/dump.rdb';
-export const REDIS_META_PATH = 'redis/lifeboat-meta.json';
+export { REDIS_RDB_PATH, REDIS_META_PATH };
 
 export function redisSource(options: RedisSourceOptions): Source {
   return {

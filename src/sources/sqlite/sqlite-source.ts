@@ -19,6 +19,7 @@ import { DatabaseSync, backup } from 'node:sqlite';
 import { AbortedError, SourceError } from '../../errors.ts';
 import type { Source, StreamEntry } from '../types.ts';
 import { streamHandle } from '../file-stream.ts';
+import { SQLITE_META_PATH, sqliteDumpPath } from './layout.ts';
 
 export interface SqliteSourceOptions {
   /** The live database file. */
@@ -43,12 +44,7 @@ export interface SqliteMeta {
   startedAt: string;
 }
 
-/** Where the meta JSON sits in the snapshot. */
-export const SQLITE_META_PATH = 'sqlite/lifeboat-meta.json';
-/** Where the database copy sits in the snapshot: `sqlite/<basename of the source path>`. */
-export function sqliteDumpPath(sourcePath: string): string {
-  return `sqlite/${basename(sourcePath)}`;
-}
+export { SQLITE_META_PATH, sqliteDumpPath };
 
 // Pages per backup step: "everything at once" (node rejects SQLite's -1 for "all").
 const ALL_PAGES = 0x7fffffff;
