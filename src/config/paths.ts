@@ -56,6 +56,8 @@ function resolveField(src: Node, key: string, kind: PathField, base: string): vo
 export function resolveConfigPaths(raw: unknown, base: string): void {
   if (!isNode(raw)) return;
   const secretFiles = (n: Node) => { for (const k of SECRET_FILE_KEYS) mapString(n, k, (s) => resolvePath(s, base)); };
+  mapString(raw, 'state_dir', (s) => resolvePath(s, base));
+  if (isNode(raw.server)) mapString(raw.server, 'token_file', (s) => resolvePath(s, base));
   for (const repo of Object.values(isNode(raw.repositories) ? raw.repositories : {})) {
     if (!isNode(repo)) continue;
     mapString(repo, 'location', (s) => resolveLocation(s, base));

@@ -28,6 +28,16 @@ const s3Options = section({
   secret_access_key_file: nonEmpty.optional(),
 });
 
+// `cronExpression`, `interval` and `schedule` are defined below; maintenance schedules reuse them.
+const maxUnused = z
+  .string()
+  .regex(/^(\d+(\.\d+)?%|\d+(\.\d+)?\s*[kmgt]?i?b?|unlimited)$/i, { error: 'expected a percentage (5%), a size (500M) or "unlimited"' })
+  .describe("prune's --max-unused: a percentage of the repository, a size, or unlimited (default 5%).");
+const readDataSubset = z
+  .string()
+  .regex(/^(\d+\/\d+|\d+(\.\d+)?%|\d+(\.\d+)?\s*[kmgt]?i?b?)$/i, { error: 'expected n/t (1/10), a percentage (5%) or a size (500M)' })
+  .describe("check's --read-data-subset: n/t, a percentage or a size; absent: structure only, no pack data read.");
+
 const repositoryObject = z
   .strictObject({
     location: nonEmpty.describe('A local path, local:PATH, or s3:http(s)://host/bucket/prefix (restic syntax).'),
@@ -35,6 +45,14 @@ const repositoryObject = z
     password_file: nonEmpty.optional().describe('File holding the password (surrounding whitespace trimmed, as restic does).'),
     password_command: argv.optional().describe('Command printing the password on stdout (argv list, no shell; output trimmed).'),
     s3: s3Options.optional(),
+    prune: z.lazy(() => section({
+      schedule: schedule.describe('When the daemon prunes this repository.'),
+      max_unused: maxUnused.optional(),
+    })).optional().describe('Scheduled prune (the daemon).'),
+    check: z.lazy(() => section({
+      schedule: schedule.describe('When the daemon checks this repository.'),
+      read_data_subset: readDataSubset.optional(),
+    })).optional().describe('Scheduled check (the daemon).'),
   })
   .describe('A restic-format repository.');
 
@@ -44,7 +62,9 @@ export const repositorySchema = repositoryObject.transform((r) => {
   const password: PasswordSource = r.password_command !== undefined
     ? { kind: 'command', argv: r.password_command }
     : { kind: 'value', value: r.password ?? '' };
-  return { location: r.location, password, ...(r.s3 ? { s3: r.s3 } : {}) };
+  return {
+    location: r.location, password, ...(r.s3 ? { s3: r.s3 } : {}), ...(r.prune ? { prune: r.prune } : {}), ...(r.check ? { check: r.check } : {}),
+  };
 });
 
 /** The source engines' blocks, one per `type:` (aliases included). */
@@ -111,12 +131,18 @@ const schedule = z
   .describe('When the daemon runs the job: a cron expression ("15 2 * * *") or an interval ({every: 6h}).')
   .transform((s): Schedule => (typeof s === 'string' ? { kind: 'cron', expression: s.trim() } : { kind: 'interval', everyMs: s.every }));
 
+/** A job's repository: its name, or {name, retention} to override the job's retention there. */
+const jobRepository = z.union([
+  nonEmpty,
+  z.strictObject({ name: nonEmpty, retention: z.lazy(() => retention).optional() }),
+], { error: 'expected a repository name, or {name: NAME, retention: {...}}' });
+
 export const jobSchema = section({
   source: sourceSchema,
   repositories: z
-    .array(nonEmpty)
+    .array(jobRepository)
     .min(1, { error: 'must name at least one repository' })
-    .describe('Repository names; the first is the primary, the others receive copies.'),
+    .describe('Repositories; the first is the primary, the others receive copies. {name, retention} overrides the job\'s retention in that repository.'),
   tags: z.array(nonEmpty).default([]),
   hooks: hooks.optional(),
   timeout: duration.optional(),
@@ -124,6 +150,15 @@ export const jobSchema = section({
   rpo: duration.optional().describe('Recovery point objective: the newest snapshot should never be older than this.'),
   rto: duration.optional().describe('Recovery time objective: a restore (drill) should take at most this long.'),
   retention: retention.optional(),
+}).transform((j) => {
+  // Names first (the rest of Lifeboat passes names around); per-repository retention beside them.
+  const repositoryRetention: Record<string, NonNullable<typeof j.retention>> = {};
+  const repositories = j.repositories.map((r) => {
+    if (typeof r === 'string') return r;
+    if (r.retention) repositoryRetention[r.name] = r.retention;
+    return r.name;
+  });
+  return { ...j, repositories, repositoryRetention };
 });
 
 const defaults = section({
@@ -137,7 +172,21 @@ const defaults = section({
     })
     .optional()
     .describe("IANA time zone cron schedules are read in, e.g. Europe/Berlin (default: the system's)."),
+  concurrency: z.number().int().min(1).max(64).default(2).describe('How many runs the daemon performs at once.'),
+  stop_timeout: duration.prefault('60s').describe('On SIGTERM, how long running backups get to finish before they are aborted.'),
 }).transform((d) => ({ ...d, timezone: d.timezone ?? systemTimezone() }));
+
+const server = section({
+  listen: z.string().regex(/^(\[[0-9a-f:]+\]|[^:\s]+):\d{1,5}$/i, { error: 'expected HOST:PORT, e.g. 127.0.0.1:9750' }).default('127.0.0.1:9750')
+    .describe('Address of the API, metrics and dashboard. A non-loopback address needs token_file.'),
+  token_file: nonEmpty.optional().describe('File holding the bearer token the API and dashboard require.'),
+  metrics_token: z.boolean().default(false).describe('Require the token on /metrics too (default: /metrics is open).'),
+  public_url: z.url().optional().describe('Where people reach the dashboard (links in notifications).'),
+});
+
+const history = section({
+  keep: duration.prefault('400d').describe('How long run records are kept.'),
+});
 
 // Names are checked in semantics.ts, not by the record's key schema: zod skips a record value
 // whose key fails, and we want every problem inside a badly named job reported too.
@@ -150,6 +199,9 @@ export const configObject = z
     defaults: defaults.prefault({}),
     repositories: repositoriesSchema,
     jobs: jobsSchema.prefault({}),
+    state_dir: nonEmpty.optional().describe('Where the run history lives (default $XDG_STATE_HOME/lifeboat, /var/lib/lifeboat for root).'),
+    history: history.prefault({}),
+    server: server.prefault({}),
   })
   .describe('Lifeboat configuration (lifeboat.yaml).');
 
@@ -157,6 +209,9 @@ export const configObject = z
 export const configSchema = configObject.transform((c) => ({
   version: c.version,
   defaults: c.defaults,
+  stateDir: c.state_dir,
+  history: c.history,
+  server: c.server,
   repositories: Object.entries(c.repositories).map(([name, r]) => ({ name, ...r })),
   jobs: Object.entries(c.jobs).map(([name, j]) => {
     const job = { name, ...j };

@@ -54,9 +54,11 @@ export function checkSemantics(raw: unknown): PathIssue[] {
     checkName('job', name, path, issues);
     if (!isRecord(job) || !Array.isArray(job.repositories)) continue;
     const seen = new Set<string>();
-    job.repositories.forEach((ref: unknown, i: number) => {
+    job.repositories.forEach((entry: unknown, i: number) => {
+      // A name, or {name, retention}.
+      const ref = isRecord(entry) ? entry.name : entry;
       if (typeof ref !== 'string' || ref === '') return; // the schema reports it
-      const refPath = [...path, 'repositories', i];
+      const refPath = isRecord(entry) ? [...path, 'repositories', i, 'name'] : [...path, 'repositories', i];
       if (!Object.hasOwn(repos, ref)) {
         const known = repoNames.length ? repoNames.join(', ') : 'none';
         issues.push({ path: refPath, message: `unknown repository ${JSON.stringify(ref)} (defined: ${known})` });

@@ -1,0 +1,184 @@
+// What `lifeboat status`, the API, the metrics and the dashboard show: per job its schedule and
+// next run, its last run and last success against its RPO, its snapshots; per repository its
+// size, free space and last check. Built from the config, the run history and (optionally) a
+// look at the repositories themselves, so it works with or without a running daemon.
+
+import { statfs } from 'node:fs/promises';
+import type { Config, JobConfig, RepositoryConfig } from '../config/types.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { describeSchedule, longestGapMs, nextRun } from '../core/schedule.ts';
+import { parseLocation } from '../storage/location.ts';
+import { repositoryAccessFor } from './config-access.ts';
+import type { History, RunRecord } from './history/store.ts';
+import { withRepository } from './repository-access.ts';
+import { jobFilter, matchesFilter } from './snapshots.ts';
+
+export interface JobStatus {
+  name: string;
+  type: string;
+  repositories: string[];
+  schedule?: string;
+  nextRun?: Date;
+  lastRun?: RunRecord;
+  lastSuccess?: RunRecord;
+  /** Seconds since the newest successful backup ended. */
+  ageSeconds?: number;
+  /** The job's RPO target in seconds: its `rpo`, else twice its schedule's period. */
+  rpoSeconds?: number;
+  /** The newest snapshot is older than the RPO target (or there is none and one is due). */
+  rpoBreached: boolean;
+  /** Largest gap between successful backups over the last 30 days, the time since the last one included. */
+  worstGapSeconds?: number;
+  rtoSeconds?: number;
+  /** Bytes of the newest successful backup. */
+  latestSize?: number;
+  /** Snapshots of the job in its primary repository (when the repositories were read). */
+  snapshots?: number;
+  snapshotsError?: string;
+  running: boolean;
+}
+
+export interface RepositoryStatus {
+  name: string;
+  /** Without credentials. */
+  location: string;
+  kind: 'local' | 's3' | 'memory';
+  /** Bytes of pack, index and snapshot files (when read). */
+  sizeBytes?: number;
+  /** Free bytes of the filesystem holding a local repository. */
+  freeBytes?: number;
+  totalBytes?: number;
+  lastCheck?: RunRecord;
+  lastCheckSuccess?: RunRecord;
+  error?: string;
+}
+
+export interface StatusReport {
+  at: Date;
+  jobs: JobStatus[];
+  repositories: RepositoryStatus[];
+}
+
+export interface StatusOptions {
+  clock?: Clock;
+  /** Open the repositories to count snapshots and sum sizes (slower; needs their passwords). */
+  readRepositories?: boolean;
+  /** Jobs running right now (the daemon knows; the CLI does not). */
+  running?: ReadonlySet<string>;
+  signal: AbortSignal;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The job's RPO target: its `rpo`, else twice the longest gap of its schedule; undefined without either. */
+export function rpoTargetMs(job: JobConfig, now: Date): number | undefined {
+  if (job.rpo !== undefined) return job.rpo;
+  if (!job.schedule) return undefined;
+  const period = longestGapMs(job.schedule, now);
+  return period === undefined ? undefined : 2 * period;
+}
+
+/** Largest gap between consecutive successes (and from the last one to now) since `since`. */
+export function worstGapMs(successEnds: readonly Date[], since: Date, now: Date): number | undefined {
+  const times = successEnds.map((d) => d.getTime()).filter((t) => t >= since.getTime()).sort((a, b) => a - b);
+  if (times.length === 0) return undefined;
+  let worst = now.getTime() - times.at(-1)!;
+  for (let i = 1; i < times.length; i++) worst = Math.max(worst, times[i]! - times[i - 1]!);
+  return worst;
+}
+
+export function jobStatus(job: JobConfig, history: History | undefined, now: Date, running = false): JobStatus {
+  const lastRun = history?.latest({ job: job.name, kind: 'backup' });
+  const successes = history?.backups(job.name, { since: new Date(now.getTime() - 30 * DAY_MS) }) ?? [];
+  const lastSuccess = history?.backups(job.name, { limit: 1 })[0];
+  const rpo = rpoTargetMs(job, now);
+  const age = lastSuccess?.endedAt ? now.getTime() - lastSuccess.endedAt.getTime() : undefined;
+  const gap = worstGapMs(successes.map((r) => r.endedAt!).filter(Boolean), new Date(now.getTime() - 30 * DAY_MS), now);
+  // With a schedule, the next run follows the last start for an interval, the clock for cron.
+  const next = job.schedule ? nextRun(job.schedule, job.schedule.kind === 'interval' && lastRun ? lastRun.startedAt : now) : undefined;
+  return {
+    name: job.name,
+    type: job.source.type,
+    repositories: job.repositories,
+    ...(job.schedule ? { schedule: describeSchedule(job.schedule) } : {}),
+    ...(next ? { nextRun: next } : {}),
+    ...(lastRun ? { lastRun } : {}),
+    ...(lastSuccess ? { lastSuccess, latestSize: lastSuccess.totalBytes } : {}),
+    ...(age !== undefined ? { ageSeconds: age / 1000 } : {}),
+    ...(rpo !== undefined ? { rpoSeconds: rpo / 1000 } : {}),
+    rpoBreached: rpo !== undefined && (age === undefined ? true : age > rpo),
+    ...(gap !== undefined ? { worstGapSeconds: gap / 1000 } : {}),
+    ...(job.rto !== undefined ? { rtoSeconds: job.rto / 1000 } : {}),
+    running,
+  };
+}
+
+export async function repositoryStatus(
+  config: Config, repo: RepositoryConfig, history: History | undefined, opts: StatusOptions,
+): Promise<RepositoryStatus> {
+  const parsed = safeParse(repo.location);
+  const out: RepositoryStatus = { name: repo.name, location: parsed?.display ?? '(invalid location)', kind: parsed?.kind ?? 'local' };
+  const lastCheck = history?.latest({ kind: 'check', repository: repo.name });
+  const lastCheckSuccess = history?.latest({ kind: 'check', repository: repo.name, status: 'succeeded' });
+  if (lastCheck) out.lastCheck = lastCheck;
+  if (lastCheckSuccess) out.lastCheckSuccess = lastCheckSuccess;
+  if (parsed?.kind === 'local') {
+    try {
+      const fs = await statfs(parsed.path);
+      out.freeBytes = Number(fs.bavail) * Number(fs.bsize);
+      out.totalBytes = Number(fs.blocks) * Number(fs.bsize);
+    } catch (err) {
+      out.error = `free space: ${(err as NodeJS.ErrnoException).code ?? 'error'}`;
+    }
+  }
+  if (opts.readRepositories) {
+    try {
+      const access = await repositoryAccessFor(config, repo, opts.signal);
+      out.sizeBytes = await withRepository(access, 'none', opts.signal, async (r, signal) => {
+        let total = 0;
+        for (const type of ['data', 'index', 'snapshot'] as const) {
+          for await (const f of r.storage.list(type, signal)) total += f.size;
+        }
+        return total;
+      });
+    } catch (err) {
+      out.error = err instanceof Error ? err.message : String(err);
+    }
+  }
+  return out;
+}
+
+export async function computeStatus(config: Config, history: History | undefined, opts: StatusOptions): Promise<StatusReport> {
+  const now = (opts.clock ?? systemClock).now();
+  const jobs = config.jobs.map((j) => jobStatus(j, history, now, opts.running?.has(j.name) ?? false));
+  const repositories = await Promise.all(config.repositories.map((r) => repositoryStatus(config, r, history, opts)));
+  if (opts.readRepositories) await countSnapshots(config, jobs, opts.signal);
+  return { at: now, jobs, repositories };
+}
+
+/** Each job's snapshots in its primary repository; one listing per repository. */
+async function countSnapshots(config: Config, jobs: JobStatus[], signal: AbortSignal): Promise<void> {
+  const byRepo = new Map<string, JobStatus[]>();
+  for (const j of jobs) {
+    const primary = j.repositories[0]!;
+    byRepo.set(primary, [...(byRepo.get(primary) ?? []), j]);
+  }
+  await Promise.all([...byRepo].map(async ([name, list]) => {
+    const repo = config.repositories.find((r) => r.name === name)!;
+    try {
+      const access = await repositoryAccessFor(config, repo, signal);
+      const entries = await withRepository(access, 'none', signal, (r, s) => r.listSnapshots(s));
+      for (const j of list) j.snapshots = entries.filter((e) => matchesFilter(e, jobFilter(j.name))).length;
+    } catch (err) {
+      for (const j of list) j.snapshotsError = err instanceof Error ? err.message : String(err);
+    }
+  }));
+}
+
+function safeParse(location: string) {
+  try {
+    return parseLocation(location);
+  } catch {
+    return undefined;
+  }
+}
