@@ -1,11 +1,13 @@
 // Backup use-cases: paths, or streams (stdin, a command, a database source). Each holds a
-// shared lock for its whole run, so prune waits for it and it waits for prune.
+// shared lock for its whole run, so prune waits for it and it waits for prune. Blobs whose pack
+// is gone from storage count as absent and are stored again (loadIndexForWriting).
 
 import { backupPaths } from '../engine/archiver/archiver.ts';
 import { backupStreams } from '../engine/archiver/stream-archiver.ts';
 import type { BackupPathsOptions, BackupResult, BackupStreamsOptions } from '../engine/archiver/types.ts';
 import { NotFoundError } from '../errors.ts';
 import type { StreamEntry } from '../sources/types.ts';
+import { loadIndexForWriting } from '../engine/repair/load-index.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
 import { PROGRAM_VERSION } from '../version.ts';
 
@@ -18,7 +20,7 @@ export interface PathsBackupRequest extends Omit<BackupPathsOptions, 'parent' | 
 
 export function runPathsBackup(access: RepositoryAccess, req: PathsBackupRequest, signal: AbortSignal): Promise<BackupResult> {
   return withRepository(access, 'shared', signal, async (repo, signal) => {
-    await repo.loadIndex(signal);
+    await loadIndexForWriting(repo, { warn: access.warn, signal });
     const parent = req.parent === undefined ? 'auto' as const
       : req.parent === 'none' ? undefined
       : await repo.findSnapshot(req.parent, signal).catch((cause: unknown) => {
@@ -35,7 +37,7 @@ export function runStreamBackup(
   signal: AbortSignal,
 ): Promise<BackupResult> {
   return withRepository(access, 'shared', signal, async (repo, signal) => {
-    await repo.loadIndex(signal);
+    await loadIndexForWriting(repo, { warn: access.warn, signal });
     return backupStreams(repo, entries, { ...opts, signal, extra: { program_version: PROGRAM_VERSION, ...opts.extra } });
   });
 }

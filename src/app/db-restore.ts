@@ -13,6 +13,7 @@ import type { SnapshotEntry } from '../repo/types.ts';
 import { blobStream, fileContent, findNode } from '../engine/restorer/snapshot-walk.ts';
 import { displayName } from '../engine/fs-meta/node-name.ts';
 import { loadRestorer, type DbRestorer, type TargetState } from '../sources/restore-registry.ts';
+import { loadIndexForReading } from '../engine/repair/load-index.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
 import { compareTime } from './snapshots.ts';
 
@@ -84,8 +85,8 @@ export async function runDatabaseRestore(
   const restorer = await loadRestorer(job.source);
   if (!opts.list && !opts.into) throw new UsageError('restore: --into TARGET is required (database name, file path or directory)');
   if (opts.globals && !restorer.restoreGlobals) throw new UsageError('restore: --globals applies to postgres only');
-  return withRepository(access, 'shared', signal, async (repo, signal) => {
-    await repo.loadIndex(signal);
+  return withRepository(access, 'read', signal, async (repo, signal) => {
+    await loadIndexForReading(repo, { warn: access.warn, signal });
     const snap = await findJobSnapshot(repo, job, opts.ref, signal);
     const engineTag = snap.snapshot.tags?.find((t) => t.startsWith('engine='))?.slice('engine='.length);
     if (engineTag !== undefined && engineTag !== restorer.engine) {

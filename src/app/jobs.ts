@@ -49,6 +49,8 @@ export interface RunJobOptions {
   host?: string;
   /** Copy to the job's other repositories after the backup (default true). */
   copy?: boolean;
+  /** Notices that do not fail the job (an index file skipped, a missing pack stored again). */
+  warn?: (message: string) => void;
   /** Runs after the snapshot is saved (and copied). Its failure fails the job; the primary snapshot stays. */
   afterBackup?: (ctx: AfterBackupContext) => Promise<void>;
 }
@@ -136,7 +138,7 @@ export async function runJob(config: Config, jobName: string, opts: RunJobOption
   const started = Date.now();
   const repositories = jobRepositories(config, job);
   const primary = repositories[0]!;
-  const access = await repositoryAccessFor(config, primary, signal);
+  const access = { ...await repositoryAccessFor(config, primary, signal), ...(opts.warn ? { warn: opts.warn } : {}) };
   const tags = [...new Set([`job=${job.name}`, ...job.tags])];
   const time = opts.now?.();
   let backup: BackupResult;

@@ -10,6 +10,7 @@ import type { SnapshotEntry } from '../repo/types.ts';
 import type { RepositoryAccess } from './repository-access.ts';
 import { repositoryAccessFor, type AfterBackupContext } from './jobs.ts';
 import { selectSnapshots, withSide } from './copy.ts';
+import { loadIndexForReading, loadIndexForWriting } from '../engine/repair/load-index.ts';
 
 /** A target repository; `name` (the config's repository name) labels its result. */
 export type ReplicaTarget = RepositoryAccess & { name?: string };
@@ -47,14 +48,14 @@ export async function replicateToRepositories(
   if (targets.length === 0) return results;
   try {
     await withSide('source', primary, signal, async (src) => {
-      await src.loadIndex(signal);
+      await loadIndexForReading(src, { warn: primary.warn, signal });
       const snapshots: SnapshotEntry[] = await selectSnapshots(src, { snapshots: [...(snapshotIds ?? [])] }, signal);
       for (const t of targets) {
         if (signal.aborted) throw new AbortedError();
         let r: ReplicationResult;
         try {
           const result = await withSide('target', t, signal, async (dst) => {
-            await dst.loadIndex(signal);
+            await loadIndexForWriting(dst, { warn: t.warn, signal });
             return copySnapshots(src, dst, { snapshots, signal, onProgress: (p) => opts.onProgress?.(label(t), p) });
           });
           r = { target: label(t), location: t.location, ok: true, result };

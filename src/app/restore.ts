@@ -1,5 +1,6 @@
 // Restore-side use-cases: whole or partial restore into a directory, one file to a stream, and
-// listing. They take a shared lock: prune must not delete packs while we read them.
+// listing. They take a shared lock: prune must not delete packs while we read them (none on a
+// read-only repository, or with --no-lock). A damaged index costs warnings, not the restore.
 
 import type { Writable } from 'node:stream';
 import { restoreSnapshot, type RestoreOptions, type RestoreResult } from '../engine/restorer/restorer.ts';
@@ -8,6 +9,7 @@ import { listSnapshot, type ListedNode } from '../engine/restorer/snapshot-walk.
 import type { Repository } from '../repo/repository-api.ts';
 import type { SnapshotEntry } from '../repo/types.ts';
 import { NotFoundError } from '../errors.ts';
+import { loadIndexForReading } from '../engine/repair/load-index.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
 import { compareTime, matchesFilter, type SnapshotFilter } from './snapshots.ts';
 
@@ -25,8 +27,8 @@ export async function resolveSnapshotRef(repo: Repository, ref: string, filter: 
 export function runRestore(
   access: RepositoryAccess, ref: string, target: string, opts: Omit<RestoreOptions, 'signal'> & { filter?: SnapshotFilter }, signal: AbortSignal,
 ): Promise<RestoreResult> {
-  return withRepository(access, 'shared', signal, async (repo, signal) => {
-    await repo.loadIndex(signal);
+  return withRepository(access, 'read', signal, async (repo, signal) => {
+    await loadIndexForReading(repo, { warn: access.warn, signal });
     const snapshot = await resolveSnapshotRef(repo, ref, opts.filter, signal);
     return restoreSnapshot(repo, snapshot, target, { ...opts, signal });
   });
@@ -35,8 +37,8 @@ export function runRestore(
 export function runDump(
   access: RepositoryAccess, ref: string, path: string, out: Writable, signal: AbortSignal, filter?: SnapshotFilter,
 ): Promise<DumpResult> {
-  return withRepository(access, 'shared', signal, async (repo, signal) => {
-    await repo.loadIndex(signal);
+  return withRepository(access, 'read', signal, async (repo, signal) => {
+    await loadIndexForReading(repo, { warn: access.warn, signal });
     return dumpFile(repo, await resolveSnapshotRef(repo, ref, filter, signal), path, out, signal);
   });
 }
@@ -47,7 +49,7 @@ export function runList(
   each: (n: ListedNode, snapshot: SnapshotEntry) => void, signal: AbortSignal,
 ): Promise<SnapshotEntry> {
   return withRepository(access, 'none', signal, async (repo, signal) => {
-    await repo.loadIndex(signal);
+    await loadIndexForReading(repo, { warn: access.warn, signal });
     const snapshot = await resolveSnapshotRef(repo, ref, opts.filter, signal);
     for await (const n of listSnapshot(repo, snapshot, { path: opts.path, recursive: opts.recursive, signal })) each(n, snapshot);
     return snapshot;

@@ -7,7 +7,7 @@ import { findRepository } from '../config/index.ts';
 import type { RepositoryAccess } from '../app/repository-access.ts';
 import type { JobConfig } from '../config/types.ts';
 import { repositoryFromEnv } from '../app/password.ts';
-import { accessFromContext } from './access.ts';
+import { accessFromContext, warnTo } from './access.ts';
 import type { CommandContext } from './command.ts';
 
 export interface JobAccess {
@@ -23,6 +23,6 @@ export async function accessForJob(ctx: CommandContext, jobName: string): Promis
   // An empty LIFEBOAT_REPOSITORY counts as not given.
   const access = explicit
     ? accessFromContext(ctx)
-    : await repositoryAccessFor(config, findRepository(config, job.repositories[0]!)!, ctx.signal);
+    : { ...await repositoryAccessFor(config, findRepository(config, job.repositories[0]!)!, ctx.signal), warn: warnTo(ctx) };
   return { config, job, access };
 }

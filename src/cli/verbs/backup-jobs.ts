@@ -1,7 +1,7 @@
 // `backup --job NAME…` and `backup --all`: run jobs of the config file and report each.
 
 import type { CommandContext, ParsedArgs } from '../command.ts';
-import { stringList } from '../access.ts';
+import { stringList, warnTo } from '../access.ts';
 import { configFileFrom, loadConfigFile } from '../../app/config-file.ts';
 import { requireJob, runJob, type JobOutcome, type JobResult } from '../../app/jobs.ts';
 import { LifeboatError, UsageError, exitCodeFor } from '../../errors.ts';
@@ -29,6 +29,7 @@ export async function runJobsCommand(ctx: CommandContext, { values, positionals 
       const result = await runJob(config, name, {
         signal: ctx.signal,
         host: values.host as string | undefined,
+        warn: warnTo(ctx),
         onProgress: (p) => ctx.progress.update(`job ${name}: ${formatTransfer({ files: p.files, bytes: p.bytesRead, elapsedMs: Date.now() - started })}`),
       });
       ctx.progress.done();
