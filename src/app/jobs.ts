@@ -12,6 +12,7 @@ import { findJob, jobRepositories, resolvePassword } from '../config/index.ts';
 import type { Config, JobConfig, RepositoryConfig, SourceConfig } from '../config/types.ts';
 import { guardSource } from '../sources/guard.ts';
 import { createSource, isFilesSource } from '../sources/registry.ts';
+import { jobEnvOverlay } from '../sources/child-env.ts';
 import type { Source, StreamEntry } from '../sources/types.ts';
 import type { OpenStorageOptions } from '../storage/location.ts';
 import { runPathsBackup, runStreamBackup } from './backup.ts';
@@ -110,7 +111,7 @@ function guardOptions(job: JobConfig) {
     label: `job ${job.name}`,
     hooks: job.hooks && { before: job.hooks.before, after: job.hooks.after, timeoutMs: job.hooks.timeout },
     timeoutMs: job.timeout,
-    hookEnv: { LIFEBOAT_JOB: job.name },
+    hookEnv: { ...jobEnvOverlay(job), LIFEBOAT_JOB: job.name },
   };
 }
 
@@ -163,7 +164,7 @@ export async function runJob(config: Config, jobName: string, opts: RunJobOption
 async function runStreamJob(
   job: JobConfig, cfg: SourceConfig, access: RepositoryAccess, tags: string[], opts: RunJobOptions, time: Date | undefined, started: number,
 ): Promise<BackupResult> {
-  const source = guardSource(createSource(cfg, { signal: opts.signal }), guardOptions(job));
+  const source = guardSource(createSource(cfg, { signal: opts.signal, env: jobEnvOverlay(job) }), guardOptions(job));
   const counter = { bytes: 0 };
   const lateTags = (): string[] => {
     const t = [...(source.tags?.() ?? [`engine=${cfg.type}`])];

@@ -98,6 +98,8 @@ export function toConfig(raw: RawConfig): Config {
     timeout: ms(j.timeout) ?? defaults.timeout,
     schedule: j.schedule,
     retention: j.retention && retention(j.retention),
+    env: j.env,
+    passEnv: j.pass_env,
   }));
   return {
     version: raw.version,

@@ -158,6 +158,12 @@ export const jobSchema = z.strictObject({
   timeout: duration.optional(),
   schedule: nonEmpty.optional().describe('Cron expression, e.g. "0 3 * * *".'),
   retention: retention.optional(),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' }), z.string())
+    .optional()
+    .describe('Variables set for the job\'s programs (dump tools, command, hooks), e.g. {TZ: UTC}; ${VAR} works in values.'),
+  pass_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' }))
+    .optional()
+    .describe('Variables of Lifeboat\'s environment passed on to the job\'s programs even though Lifeboat withholds them (LIFEBOAT_*, RESTIC_*, cloud credentials such as AWS_SECRET_ACCESS_KEY).'),
 });
 
 const defaults = z.strictObject({

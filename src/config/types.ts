@@ -129,6 +129,10 @@ export interface JobConfig {
   /** Cron expression, validated by the scheduler. */
   schedule?: string;
   retention?: RetentionPolicy;
+  /** Variables set for the job's programs (dump tools, command, hooks). */
+  env?: Record<string, string>;
+  /** Variables of Lifeboat's environment passed on although withheld by default (see sources/child-env.ts). */
+  passEnv?: string[];
 }
 
 export interface Config {

@@ -12,6 +12,11 @@ export interface SourceContext {
   signal?: AbortSignal;
   /** Receives every secret the source uses (database passwords), for the log sanitizer. */
   secrets?: string[];
+  /**
+   * Environment additions for the programs the source runs (a job's env and pass_env), over the
+   * scrubbed environment every child gets (child-env.ts).
+   */
+  env?: Record<string, string>;
 }
 
 export function isFilesSource(cfg: SourceConfig): cfg is FilesSourceConfig {
@@ -45,14 +50,14 @@ export function createSource(cfg: SourceConfig, ctx: SourceContext = {}): Source
         return postgresSource({
           host: cfg.host, port: cfg.port, user: cfg.user, password: cfg.password,
           databases: cfg.databases, globals: cfg.globals,
-          pgDumpPath: cfg.pgDumpPath, pgDumpallPath: cfg.pgDumpallPath, signal: ctx.signal,
+          pgDumpPath: cfg.pgDumpPath, pgDumpallPath: cfg.pgDumpallPath, signal: ctx.signal, env: ctx.env,
         });
       }
       case 'mysql': {
         const { mysqlSource } = await import('./mysql/index.ts');
         return mysqlSource({
           host: cfg.host, port: cfg.port, user: cfg.user, password: cfg.password,
-          databases: cfg.databases, dumpPath: cfg.mysqldumpPath, signal: ctx.signal,
+          databases: cfg.databases, dumpPath: cfg.mysqldumpPath, signal: ctx.signal, env: ctx.env,
         });
       }
       case 'sqlite': {
@@ -74,7 +79,7 @@ export function createSource(cfg: SourceConfig, ctx: SourceContext = {}): Source
           async *entries(signal: AbortSignal): AsyncGenerator<StreamEntry> {
             // Spawned here, not at creation: the job's before hook must run first.
             const s = ctx.signal ? AbortSignal.any([signal, ctx.signal]) : signal;
-            yield commandStream(argv, { path: cfg.filename, signal: s });
+            yield commandStream(argv, { path: cfg.filename, signal: s, env: ctx.env });
           },
           tags: () => ['engine=command'],
         };

@@ -10,7 +10,7 @@ import { formatDurationMs } from '../../core/duration.ts';
 
 export async function runJobsCommand(ctx: CommandContext, { values, positionals }: ParsedArgs): Promise<number> {
   if (positionals.length) throw new UsageError('backup --job/--all takes no paths (the job\'s source says what to back up)');
-  for (const flag of ['stdin', 'stdin-from-command', 'exclude', 'parent', 'tag']) {
+  for (const flag of ['stdin', 'stdin-from-command', 'pass-env', 'exclude', 'parent', 'tag']) {
     if (values[flag] !== undefined) throw new UsageError(`backup: --${flag} cannot be used with --job/--all`);
   }
   if (ctx.global.repo !== undefined) throw new UsageError('backup --job/--all: the job\'s repositories come from the config; drop --repo');

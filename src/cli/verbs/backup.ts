@@ -3,6 +3,7 @@ import { accessFromContext, stringList } from '../access.ts';
 import { runPathsBackup, runStreamBackup } from '../../app/backup.ts';
 import { scanTotalBytes } from '../../app/scan.ts';
 import { commandStream, stdinStream } from '../../sources/command/command-stream.ts';
+import { jobEnvOverlay } from '../../sources/child-env.ts';
 import type { BackupProgress, BackupResult } from '../../engine/archiver/types.ts';
 import { UsageError } from '../../errors.ts';
 import { formatBytes, formatTransfer } from '../progress.ts';
@@ -26,6 +27,8 @@ export const backupCommand: Command = {
     '      --stdin             read the file content from standard input',
     '      --stdin-filename    name of the file for --stdin / --stdin-from-command (default: stdin)',
     '      --stdin-from-command  store the output of COMMAND; a command that fails leaves no snapshot',
+    '                          (COMMAND does not see LIFEBOAT_*, RESTIC_* or cloud credentials)',
+    '      --pass-env NAME     pass the variable NAME on to COMMAND all the same (repeatable)',
     '      --job NAME          run the job NAME of the config file (repeatable), into the job\'s',
     '                          primary repository (the config\'s repositories, not --repo)',
     '      --all               run every job of the config file; a failed job does not stop the others',
@@ -40,6 +43,7 @@ export const backupCommand: Command = {
     stdin: { type: 'boolean' },
     'stdin-filename': { type: 'string' },
     'stdin-from-command': { type: 'boolean' },
+    'pass-env': { type: 'string', multiple: true },
     job: { type: 'string', multiple: true },
     all: { type: 'boolean' },
   },
@@ -66,7 +70,7 @@ export const backupCommand: Command = {
         if (values['stdin-from-command'] && !positionals.length) throw new UsageError('--stdin-from-command needs a command after --');
         const entry = values.stdin
           ? stdinStream(filename, { stdin: ctx.io.stdin as never })
-          : commandStream(positionals, { path: filename, signal: ctx.signal });
+          : commandStream(positionals, { path: filename, signal: ctx.signal, env: jobEnvOverlay({ passEnv: stringList(values['pass-env']) }, ctx.io.env) });
         result = await runStreamBackup(access, one(entry), { tags, host, onProgress }, ctx.signal);
       } else {
         if (!positionals.length) throw new UsageError('backup: give at least one PATH (or --stdin)');

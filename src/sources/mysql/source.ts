@@ -22,6 +22,8 @@ export interface MysqlSourceOptions extends MysqlConnection {
   /** Dump tool (default: `mariadb-dump`, else `mysqldump`). */
   dumpPath?: string;
   signal?: AbortSignal;
+  /** Environment additions for the dump tool (a job's env and pass_env). */
+  env?: Record<string, string>;
 }
 
 export interface MysqlDumpStat {
@@ -97,6 +99,7 @@ export function mysqlSource(opts: MysqlSourceOptions): Source {
         command: tool.command,
         // `--` then the name: a database called `-x` is not taken for an option.
         args: [...MYSQL_DUMP_OPTIONS, '--', db],
+        env: opts.env,
         signal,
         hint: 'check the database name and the user\'s privileges (SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES)',
       });

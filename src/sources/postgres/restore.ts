@@ -19,7 +19,7 @@
 import { NotFoundError, UsageError } from '../../errors.ts';
 import { spawnTool } from '../process.ts';
 import type { PgConnection } from './connection.ts';
-import { describeServer, pgArgs, pgEnv, pgSecrets, quoteConnValue, quoteIdent, withPgClient } from './connection.ts';
+import { describeServer, pgArgs, pgEnv, pgFdFiles, pgSecrets, quoteConnValue, quoteIdent, withPgClient } from './connection.ts';
 import { parsePgToc } from './toc.ts';
 import type { PgTocEntry } from './toc.ts';
 
@@ -134,6 +134,7 @@ export async function restorePostgres(
       command: opts.pgRestorePath ?? 'pg_restore',
       args,
       env: pgEnv(opts),
+      fdFiles: pgFdFiles(opts),
       secrets: pgSecrets(opts),
       signal: opts.signal,
       stdin: counted(),
@@ -187,6 +188,7 @@ export async function restorePostgresGlobals(
     command: opts.psqlPath ?? 'psql',
     args: [...pgArgs(opts), '--dbname', opts.maintenanceDb ?? 'postgres', '--quiet', '--no-psqlrc', '-v', 'ON_ERROR_STOP=0', '--file', '-'],
     env: pgEnv(opts),
+    fdFiles: pgFdFiles(opts),
     secrets: pgSecrets(opts),
     signal: opts.signal,
     stdin: stream,

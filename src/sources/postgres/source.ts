@@ -16,7 +16,7 @@ import type { Source, StreamEntry } from '../types.ts';
 import { spawnTool } from '../process.ts';
 import { bufferEntry, toolEntry } from '../stream-entries.ts';
 import type { PgConnection } from './connection.ts';
-import { describeServer, pgArgs, pgEnv, pgSecrets, quoteConnValue, withPgClient } from './connection.ts';
+import { describeServer, pgArgs, pgEnv, pgFdFiles, pgSecrets, quoteConnValue, withPgClient } from './connection.ts';
 import { assertDumpNotOlder, toolVersion } from './version.ts';
 
 export interface PostgresSourceOptions extends PgConnection {
@@ -31,6 +31,8 @@ export interface PostgresSourceOptions extends PgConnection {
   maintenanceDb?: string;
   /** Extra cancellation, combined with the one passed to entries(). */
   signal?: AbortSignal;
+  /** Environment additions for pg_dump/pg_dumpall (a job's env and pass_env). */
+  env?: Record<string, string>;
 }
 
 export interface PostgresDumpStat {
@@ -104,7 +106,7 @@ export function postgresSource(opts: PostgresSourceOptions): Source {
 
     const stats: PostgresDumpStat[] = [];
     let globals: PostgresDumpStat | null = null;
-    const common = { env: pgEnv(opts), secrets: pgSecrets(opts), signal };
+    const common = { env: { ...opts.env, ...pgEnv(opts) }, fdFiles: pgFdFiles(opts), secrets: pgSecrets(opts), signal };
 
     if (opts.globals) {
       const stat: PostgresDumpStat = { path: 'postgres/globals.sql', bytes: 0, durationMs: 0 };
