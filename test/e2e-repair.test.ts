@@ -90,6 +90,10 @@ test('a truncated and a deleted index file: snapshots, restore and check work wi
   assert.match(check.stderr, /warning: pack [0-9a-f]{8}: in no index file/);
   assert.match(check.stdout, /repair index/);
 
+  // Backups are not blocked either: the damaged index file is skipped (its blobs stored again).
+  const b = await ok(ws, ['backup', data]);
+  assert.match(b.stderr, /warning: index [0-9a-f]{8} skipped/);
+
   const repair = await ok(ws, ['repair', 'index']);
   assert.match(repair.stdout, /removing invalid index/);
   assert.match(repair.stdout, /adding pack file/);
