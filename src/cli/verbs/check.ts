@@ -77,7 +77,9 @@ function printReport(ctx: CommandContext, report: CheckReport, read: string | un
   for (const e of report.errors) ctx.io.stderr.write(`${problemText(e)}\n`);
   for (const w of report.warnings) ctx.io.stderr.write(`${problemText(w, 'warning')}\n`);
   for (const h of report.hints) ctx.say(`hint: ${h}`);
-  const orphans = report.hints.filter((h) => h.endsWith('not referenced in any index')).length;
+  // Unindexed packs that snapshots need are warnings above, not leftovers for prune.
+  const needed = new Set(report.warnings.filter((w) => w.kind === 'pack-unindexed').map((w) => w.pack?.slice(0, 8)));
+  const orphans = report.hints.filter((h) => h.endsWith('not referenced in any index') && !needed.has(/^pack ([0-9a-f]+)/.exec(h)?.[1] ?? '')).length;
   if (orphans) ctx.say(`${orphans} pack files are not referenced by any index; this is non-critical (prune removes them)`);
   ctx.say(
     `${stats.snapshots} snapshots, ${stats.trees} trees, ${stats.blobs} blobs, ${stats.packs} packs` +

@@ -165,7 +165,16 @@ export async function repairSnapshots(repo: RepairRepository, opts: RepairSnapsh
   }
   if (dryRun) return res;
   await repo.flush(signal);
+  // A second run (say with --forget after one without) finds the repairs already made.
+  const earlier = pending.length ? (await repo.listSnapshots(signal)).filter((e) => e.snapshot.original !== undefined) : [];
   for (const { entry, out, tree } of pending) {
+    const done = earlier.find((e) => e.snapshot.original === entry.id && e.snapshot.tree === tree);
+    if (done) {
+      out.newId = done.id;
+      notice(`snapshot ${short(entry.id)}: already repaired as ${short(done.id)}`);
+      replaced.push(entry);
+      continue;
+    }
     const snapshot: Snapshot = { ...entry.snapshot, tree, original: entry.id };
     if (!opts.forget) snapshot.tags = [...new Set([...(entry.snapshot.tags ?? []), REPAIRED_TAG])];
     out.newId = await repo.saveSnapshot(snapshot, signal);
