@@ -136,7 +136,7 @@ test('prune started while a backup runs waits for it (--retry-lock), then prunes
   assert.equal(await resticRestoreHash(f, ids.at(-1)!), f.expected.get(ids.at(-1)!));
 });
 
-test('unlock removes stale locks only (dead process, older than 30 minutes); --remove-all removes every lock', async () => {
+test('unlock removes stale locks only (dead process, older than 30 minutes); --remove-all removes every lock; any command removes this host\'s dead locks', async () => {
   await using f = await makeFixture('lifeboat-unlock-');
   await buildHistory(f, { generations: 1, pool: 2, fileSize: 1000, packSize: 64 * 1024, seed: 23 });
   const repo = await openRepository(new LocalStore(f.repo), PW);
@@ -154,13 +154,16 @@ test('unlock removes stale locks only (dead process, older than 30 minutes); --r
   const remote = { id: await lockFile({ exclusive: false, hostname: 'elsewhere', pid: 1, ageMs: 1000 }) };
   assert.equal((await listLocks(repo)).length, 4);
 
-  // A stale exclusive lock does not block our operations (a dry run takes a shared lock).
+  // A stale exclusive lock does not block our operations (a dry run takes a shared lock), and
+  // the dead process's lock of this host is removed by it, so that restic is not blocked.
   const dry = await lifeboat(f, ['prune', '--dry-run']);
   assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stderr, new RegExp(`removed the exclusive lock ${dead.id.slice(0, 8)}`));
+  assert.ok(!(await listLocks(repo)).some((l) => l.id === dead.id));
 
   const r = await lifeboat(f, ['unlock']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^2 locks removed/m);
+  assert.match(r.stdout, /^1 locks removed/m);
   const left = (await listLocks(repo)).map((l) => l.id).sort();
   assert.deepEqual(left, [live.id, remote.id].sort());
   assert.ok(!left.includes(dead.id) && !left.includes(old.id));

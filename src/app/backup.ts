@@ -1,5 +1,6 @@
 // Backup use-cases: paths, or streams (stdin, a command, a database source). Each holds a
-// shared lock for its whole run, so prune waits for it and it waits for prune.
+// shared lock for its whole run, so prune waits for it and it waits for prune. Blobs whose pack
+// is gone from storage count as absent and are stored again (loadIndexForWriting).
 
 import { backupPaths } from '../engine/archiver/archiver.ts';
 import { backupStreams } from '../engine/archiver/stream-archiver.ts';
@@ -7,7 +8,9 @@ import type { BackupPathsOptions, BackupResult, BackupStreamsOptions } from '../
 import { NotFoundError } from '../errors.ts';
 import type { StreamEntry } from '../sources/types.ts';
 import { commandStream, stdinStream } from '../sources/command/command-stream.ts';
+import { jobEnvOverlay } from '../sources/child-env.ts';
 import type { Readable } from 'node:stream';
+import { loadIndexForWriting } from '../engine/repair/load-index.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
 import { PROGRAM_VERSION } from '../version.ts';
 
@@ -20,7 +23,7 @@ export interface PathsBackupRequest extends Omit<BackupPathsOptions, 'parent' | 
 
 export function runPathsBackup(access: RepositoryAccess, req: PathsBackupRequest, signal: AbortSignal): Promise<BackupResult> {
   return withRepository(access, 'shared', signal, async (repo, signal) => {
-    await repo.loadIndex(signal);
+    await loadIndexForWriting(repo, { warn: access.warn, signal });
     const parent = req.parent === undefined ? 'auto' as const
       : req.parent === 'none' ? undefined
       : await repo.findSnapshot(req.parent, signal).catch((cause: unknown) => {
@@ -37,7 +40,7 @@ export function runStreamBackup(
   signal: AbortSignal,
 ): Promise<BackupResult> {
   return withRepository(access, 'shared', signal, async (repo, signal) => {
-    await repo.loadIndex(signal);
+    await loadIndexForWriting(repo, { warn: access.warn, signal });
     return backupStreams(repo, entries, { ...opts, signal, extra: { program_version: PROGRAM_VERSION, ...opts.extra } });
   });
 }
@@ -51,9 +54,12 @@ export function runStdinBackup(
 
 /** `backup --stdin-from-command -- CMD…`: the command's output; a failing command leaves no snapshot. */
 export function runCommandBackup(
-  access: RepositoryAccess, input: { filename: string; argv: string[] }, opts: Omit<BackupStreamsOptions, 'signal'>, signal: AbortSignal,
+  access: RepositoryAccess, input: { filename: string; argv: string[]; passEnv?: string[]; env?: NodeJS.ProcessEnv },
+  opts: Omit<BackupStreamsOptions, 'signal'>, signal: AbortSignal,
 ): Promise<BackupResult> {
-  return runStreamBackup(access, one(commandStream(input.argv, { path: input.filename, signal })), opts, signal);
+  // The command sees a scrubbed environment: no repository password, no cloud secrets, unless passed on.
+  const env = jobEnvOverlay({ passEnv: input.passEnv ?? [] }, input.env ?? process.env);
+  return runStreamBackup(access, one(commandStream(input.argv, { path: input.filename, signal, env })), opts, signal);
 }
 
 async function* one<T>(item: T): AsyncGenerator<T> {

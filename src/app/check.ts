@@ -16,7 +16,7 @@ export interface CheckRequest {
 }
 
 export function runCheck(access: RepositoryAccess, req: CheckRequest, signal: AbortSignal): Promise<CheckReport> {
-  return withRepository(access, 'shared', signal, async (repo, signal) => {
+  return withRepository(access, 'read', signal, async (repo, signal) => {
     if (!hasMasterKey(repo)) throw new LifeboatError('error', 'check: this repository implementation does not expose its key');
     return checkRepository(repo, {
       readData: req.readData,

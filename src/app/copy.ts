@@ -7,6 +7,7 @@ import { LifeboatError, NotFoundError } from '../errors.ts';
 import { parseLocation } from '../storage/location.ts';
 import type { Repository } from '../repo/repository-api.ts';
 import type { SnapshotEntry } from '../repo/types.ts';
+import { loadIndexForReading, loadIndexForWriting } from '../engine/repair/load-index.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
 import { matchesFilter, selectSnapshot, type SnapshotFilter } from './snapshots.ts';
 
@@ -29,9 +30,9 @@ export interface CopyOutcome extends CopyResult {
 export function runCopy(from: RepositoryAccess, to: RepositoryAccess, req: CopyRequest, signal: AbortSignal): Promise<CopyOutcome> {
   return withSide('source', from, signal, (src) =>
     withSide('target', to, signal, async (dst) => {
-      await src.loadIndex(signal);
+      await loadIndexForReading(src, { warn: from.warn, signal });
       const snapshots = await selectSnapshots(src, req, signal);
-      await dst.loadIndex(signal);
+      await loadIndexForWriting(dst, { warn: to.warn, signal });
       req.onStart?.({ source: src.storage.location, target: dst.storage.location, snapshots: snapshots.length });
       const result = await copySnapshots(src, dst, { snapshots, signal, onProgress: req.onProgress });
       return { ...result, source: src.storage.location, target: dst.storage.location };
@@ -45,7 +46,8 @@ export function runCopy(from: RepositoryAccess, to: RepositoryAccess, req: CopyR
 export async function withSide<T>(side: 'source' | 'target', access: RepositoryAccess, signal: AbortSignal, fn: (repo: Repository) => Promise<T>): Promise<T> {
   let opened = false;
   try {
-    return await withRepository(access, 'shared', signal, (repo, signal) => {
+    // The source is only read: a read-only one (or --no-lock) needs no lock.
+    return await withRepository(access, side === 'source' ? 'read' : 'shared', signal, (repo, signal) => {
       opened = true;
       return fn(repo);
     });

@@ -4,9 +4,11 @@
 //
 // Safety rules, in this order: the snapshot and the dump are resolved first (a typo fails before
 // anything is touched); a target holding data is refused unless `force`; with `force`, the
-// caller's `confirm` decides (the CLI asks on a TTY, or takes --yes).
+// caller's `confirm` decides (the CLI asks on a TTY, or takes --yes); then the dump must be
+// whole before the target is touched (ensureWholeDump below).
 
-import { UsageError, NotFoundError } from '../errors.ts';
+import { IntegrityError, UsageError, NotFoundError } from '../errors.ts';
+import { verifyFileContent } from '../engine/checker/verify-file.ts';
 import type { Config, JobConfig } from '../config/types.ts';
 import type { Repository } from '../repo/repository-api.ts';
 import type { SnapshotEntry } from '../repo/types.ts';
@@ -14,6 +16,7 @@ import { blobStream, fileContent, findNode } from '../engine/restorer/snapshot-w
 import { displayName } from '../engine/fs-meta/node-name.ts';
 import { loadRestorer, type DbRestorer, type TargetState } from '../sources/registry.ts';
 import type { DumpObject, SkippedDumpObject } from '../sources/types.ts';
+import { loadIndexForReading } from '../engine/repair/load-index.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
 import { jobFilter, selectSnapshot, type SnapshotFilter } from './snapshots.ts';
 
@@ -73,7 +76,36 @@ async function dumpNamesIn(repo: Repository, snap: SnapshotEntry, r: DbRestorer,
 async function fileStream(repo: Repository, snap: SnapshotEntry, path: string, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
   const node = await findNode(repo, snap, path, signal);
   if (!node) throw new UsageError(`restore: ${path} is a directory`);
-  return blobStream(repo, fileContent(node, `restore ${path}`), signal, 3);
+  return named(blobStream(repo, fileContent(node, `restore ${path}`), signal, 3), snap, path);
+}
+
+/** A damaged blob met while streaming names the snapshot and the file, not only blob and pack. */
+async function* named(stream: AsyncIterable<Uint8Array>, snap: SnapshotEntry, path: string): AsyncGenerator<Uint8Array> {
+  try {
+    yield* stream;
+  } catch (err) {
+    if (!(err instanceof IntegrityError || err instanceof NotFoundError)) throw err;
+    throw new IntegrityError(`restore: snapshot ${snap.id.slice(0, 8)}: ${path} is unusable: ${err.message}`, { cause: err });
+  }
+}
+
+/**
+ * Refuses a dump with a missing or damaged blob before the target is touched, naming snapshot,
+ * file, blob and pack. `read`: every blob is read and verified first (a second read of the dump,
+ * in parallel) — for MySQL, SQLite and Redis, whose restores cannot be undone. PostgreSQL only
+ * needs the cheap presence check: pg_restore runs in one transaction (--single-transaction), so
+ * damage met while streaming rolls everything back, and a database we created is dropped again.
+ */
+async function ensureWholeDump(repo: Repository, snap: SnapshotEntry, path: string, read: boolean, signal: AbortSignal): Promise<void> {
+  const node = await findNode(repo, snap, path, signal);
+  if (!node) throw new UsageError(`restore: ${path} is a directory`);
+  const problems = await verifyFileContent(repo, fileContent(node, `restore ${path}`), { read, signal });
+  if (problems.length === 0) return;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more damaged blob${problems.length > 2 ? 's' : ''})` : '';
+  throw new IntegrityError(`restore: snapshot ${snap.id.slice(0, 8)}: ${path} is unusable: ${problems[0]!.message}${more}; nothing was restored`, {
+    hint: 'restore an older snapshot of the job (lifeboat snapshots --job NAME); `lifeboat check --read-data` lists all damage',
+    context: { snapshot: snap.id, file: path, blobs: problems.map((p) => ({ blob: p.blob, pack: p.pack })) },
+  });
 }
 
 export async function runDatabaseRestore(
@@ -84,8 +116,8 @@ export async function runDatabaseRestore(
   const restorer = await loadRestorer(job.source);
   if (!opts.list && !opts.into) throw new UsageError('restore: --into TARGET is required (database name, file path or directory)');
   if (opts.globals && !restorer.restoreGlobals) throw new UsageError('restore: --globals applies to postgres only');
-  return withRepository(access, 'shared', signal, async (repo, signal) => {
-    await repo.loadIndex(signal);
+  return withRepository(access, 'read', signal, async (repo, signal) => {
+    await loadIndexForReading(repo, { warn: access.warn, signal });
     const snap = await selectSnapshot(repo, opts.ref, jobFilter(job.name, opts.filter), signal);
     opts.onSnapshot?.(snap);
     const engineTag = snap.snapshot.tags?.find((t) => t.startsWith('engine='))?.slice('engine='.length);
@@ -122,6 +154,9 @@ export async function runDatabaseRestore(
       if (!ok) throw new UsageError(`restore into ${state.describe}: not confirmed, nothing changed`);
     }
 
+    const pgRollsBack = restorer.engine === 'postgres';
+    if (opts.globals) await ensureWholeDump(repo, snap, `/${restorer.root}/globals.sql`, true, signal);
+    await ensureWholeDump(repo, snap, dumpPath, !pgRollsBack, signal);
     let globalsErrors: string[] | undefined;
     if (opts.globals) {
       globalsErrors = await restorer.restoreGlobals!(await fileStream(repo, snap, `/${restorer.root}/globals.sql`, signal), signal);

@@ -15,6 +15,7 @@ import type { Config, JobConfig, SourceConfig } from '../config/types.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { guardSource } from '../sources/guard.ts';
 import { createSource, isFilesSource } from '../sources/registry.ts';
+import { jobEnvOverlay } from '../sources/child-env.ts';
 import type { Source, StreamEntry } from '../sources/types.ts';
 import { runPathsBackup, runStreamBackup } from './backup.ts';
 import type { RepositoryAccess } from './repository-access.ts';
@@ -51,6 +52,8 @@ export interface RunJobOptions {
   extraTags?: string[];
   /** Copy to the job's other repositories after the backup (default true). */
   copy?: boolean;
+  /** Notices that do not fail the job (an index file skipped, a missing pack stored again). */
+  warn?: (message: string) => void;
 }
 
 export type JobOutcome =
@@ -62,7 +65,7 @@ function guardOptions(job: JobConfig) {
     label: `job ${job.name}`,
     hooks: job.hooks && { before: job.hooks.before, after: job.hooks.after, timeoutMs: job.hooks.timeout },
     timeoutMs: job.timeout,
-    hookEnv: { LIFEBOAT_JOB: job.name },
+    hookEnv: { ...jobEnvOverlay(job), LIFEBOAT_JOB: job.name },
   };
 }
 
@@ -82,7 +85,7 @@ export async function runJob(config: Config, jobName: string, opts: RunJobOption
 
   let backup: BackupResult;
   try {
-    const access = await repositoryAccessFor(config, primary, signal);
+    const access = { ...await repositoryAccessFor(config, primary, signal), ...(opts.warn ? { warn: opts.warn } : {}) };
     const tags = [...new Set([jobTag(job.name), ...job.tags, ...(opts.extraTags ?? [])])];
     const req: BackupRequest = {
       job, access, tags, signal, startedAt, time: opts.time ?? startedAt, host: opts.host,
@@ -146,7 +149,7 @@ interface BackupRequest {
 }
 
 function backupStream(r: BackupRequest, cfg: SourceConfig): Promise<BackupResult> {
-  const source = guardSource(createSource(cfg, { signal: r.signal }), guardOptions(r.job));
+  const source = guardSource(createSource(cfg, { signal: r.signal, env: jobEnvOverlay(r.job) }), guardOptions(r.job));
   // Stable identifiers only (engine, databases found when the source ran): sizes and durations
   // go into the snapshot's summary, so tags group a job's snapshots together.
   const lateTags = (): string[] => source.tags?.() ?? [`engine=${cfg.type}`];

@@ -12,6 +12,7 @@ import { repositoryAccessFor } from './config-access.ts';
 import type { Config, JobConfig, RepositoryConfig } from '../config/types.ts';
 import { jobFilter, type SnapshotFilter } from './snapshots.ts';
 import { selectSnapshots, withSide } from './copy.ts';
+import { loadIndexForReading, loadIndexForWriting } from '../engine/repair/load-index.ts';
 
 /** A target repository; `name` (the config's repository name) labels its result. */
 export type ReplicaTarget = RepositoryAccess & { name?: string };
@@ -59,7 +60,7 @@ export async function replicateToRepositories(
   if (targets.length === 0) return results;
   try {
     await withSide('source', primary, signal, async (src) => {
-      await src.loadIndex(signal);
+      await loadIndexForReading(src, { warn: primary.warn, signal });
       const snapshots: SnapshotEntry[] = await selectSnapshots(src, { snapshots: [...(selection.snapshots ?? [])], filter: selection.filter }, signal);
       for (const t of targets) {
         if (signal.aborted) throw new AbortedError();
@@ -67,7 +68,7 @@ export async function replicateToRepositories(
         let r: ReplicationResult;
         try {
           const result = await withSide('target', t, signal, async (dst) => {
-            await dst.loadIndex(signal);
+            await loadIndexForWriting(dst, { warn: t.warn, signal });
             return copySnapshots(src, dst, { snapshots, signal, onProgress: (p) => opts.onProgress?.(label(t), p) });
           });
           r = { target: label(t), location: t.location, ok: true, result };

@@ -1,5 +1,6 @@
 // Restore-side use-cases: whole or partial restore into a directory, one file to a stream, and
-// listing. They take a shared lock: prune must not delete packs while we read them.
+// listing. They take a shared lock: prune must not delete packs while we read them (none on a
+// read-only repository, or with --no-lock). A damaged index costs warnings, not the restore.
 
 import type { Writable } from 'node:stream';
 import { restoreSnapshot, type RestoreOptions, type RestoreResult } from '../engine/restorer/restorer.ts';
@@ -7,6 +8,7 @@ import { dumpFile, type DumpResult } from '../engine/restorer/dump.ts';
 import { listSnapshot, type ListedNode } from '../engine/restorer/snapshot-walk.ts';
 import type { Repository } from '../repo/repository-api.ts';
 import type { SnapshotEntry } from '../repo/types.ts';
+import { loadIndexForReading } from '../engine/repair/load-index.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
 import { selectSnapshot, type SnapshotFilter } from './snapshots.ts';
 
@@ -16,8 +18,8 @@ export type OnSnapshot = (entry: SnapshotEntry) => void;
 export function runRestore(
   access: RepositoryAccess, ref: string, target: string, opts: Omit<RestoreOptions, 'signal'> & { filter?: SnapshotFilter; onSnapshot?: OnSnapshot }, signal: AbortSignal,
 ): Promise<RestoreResult> {
-  return withRepository(access, 'shared', signal, async (repo, signal) => {
-    await repo.loadIndex(signal);
+  return withRepository(access, 'read', signal, async (repo, signal) => {
+    await loadIndexForReading(repo, { warn: access.warn, signal });
     const snapshot = await selectSnapshot(repo, ref, opts.filter, signal);
     opts.onSnapshot?.(snapshot);
     return restoreSnapshot(repo, snapshot, target, { ...opts, signal });
@@ -28,8 +30,8 @@ export function runDump(
   access: RepositoryAccess, ref: string, path: string, out: Writable, signal: AbortSignal,
   opts: { filter?: SnapshotFilter; onSnapshot?: OnSnapshot } = {},
 ): Promise<DumpResult> {
-  return withRepository(access, 'shared', signal, async (repo, signal) => {
-    await repo.loadIndex(signal);
+  return withRepository(access, 'read', signal, async (repo, signal) => {
+    await loadIndexForReading(repo, { warn: access.warn, signal });
     const snapshot = await selectSnapshot(repo, ref, opts.filter, signal);
     opts.onSnapshot?.(snapshot);
     return dumpFile(repo, snapshot, path, out, signal);
@@ -42,7 +44,7 @@ export function runList(
   each: (n: ListedNode, snapshot: SnapshotEntry) => void, signal: AbortSignal,
 ): Promise<SnapshotEntry> {
   return withRepository(access, 'none', signal, async (repo, signal) => {
-    await repo.loadIndex(signal);
+    await loadIndexForReading(repo, { warn: access.warn, signal });
     const snapshot = await selectSnapshot(repo, ref, opts.filter, signal);
     for await (const n of listSnapshot(repo, snapshot, { path: opts.path, recursive: opts.recursive, signal })) each(n, snapshot);
     return snapshot;

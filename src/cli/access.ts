@@ -17,7 +17,22 @@ export function accessFromContext(ctx: CommandContext): RepositoryAccess {
       hint: 'set LIFEBOAT_PASSWORD_FILE (or LIFEBOAT_PASSWORD), or pass --password-file FILE / --password-command CMD',
     });
   }
-  return { location, password, retryLockMs: global.retryLockMs };
+  return { location, password, retryLockMs: global.retryLockMs, warn: warnTo(ctx) };
+}
+
+/** Notices for the user on stderr (a JSON line with --json), never on stdout. */
+export function warnTo(ctx: CommandContext): (message: string) => void {
+  return (message) => {
+    if (ctx.global.json) ctx.io.stderr.write(`${JSON.stringify({ message_type: 'warning', message })}\n`);
+    else ctx.io.stderr.write(`warning: ${message}\n`);
+  };
+}
+
+/** --no-lock, for verbs that only read (never for writers: withRepository refuses it there). */
+export const NO_LOCK_OPTION = { 'no-lock': { type: 'boolean' } } as const;
+
+export function withNoLock<T extends RepositoryAccess>(access: T, values: Record<string, unknown>): T {
+  return values['no-lock'] === true ? { ...access, noLock: true } : access;
 }
 
 export function stringList(value: unknown): string[] {

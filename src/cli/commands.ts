@@ -18,6 +18,7 @@ export const commands: CommandEntry[] = [
   { name: 'restore', summary: 'restore a snapshot into a directory, or a dump into a database', load: async () => (await import('./verbs/restore.ts')).restoreCommand },
   { name: 'dump', summary: 'write one file of a snapshot to standard output', load: async () => (await import('./verbs/dump.ts')).dumpCommand },
   { name: 'check', summary: 'check the repository (and with --read-data, every byte)', load: async () => (await import('./verbs/check.ts')).checkCommand },
+  { name: 'repair', summary: 'rebuild the index, or rewrite snapshots that refer to lost data', load: async () => (await import('./verbs/repair.ts')).repairCommand },
   { name: 'forget', summary: 'remove snapshots by a retention policy (and prune)', load: async () => (await import('./verbs/forget.ts')).forgetCommand },
   { name: 'prune', summary: 'remove unused data and reclaim space', load: async () => (await import('./verbs/prune.ts')).pruneCommand },
   { name: 'unlock', summary: 'remove stale locks', load: async () => (await import('./verbs/unlock.ts')).unlockCommand },

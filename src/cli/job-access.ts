@@ -4,7 +4,7 @@
 import { configFileFrom, loadConfigFile, type LoadedConfig } from '../app/config-file.ts';
 import { jobAccess, type JobAccess } from '../app/job-access.ts';
 import { repositoryFromEnv } from '../app/password.ts';
-import { accessFromContext } from './access.ts';
+import { accessFromContext, warnTo } from './access.ts';
 import type { CommandContext } from './command.ts';
 import type { EventBus } from '../app/events.ts';
 import { tryOpenHistory } from '../app/history/open.ts';
@@ -22,7 +22,8 @@ export async function accessForJob(ctx: CommandContext, jobName: string): Promis
   const config = await loadConfigFor(ctx);
   // An empty LIFEBOAT_REPOSITORY counts as not given.
   const explicit = repositoryFromEnv(ctx.global.repo, ctx.io.env) ? accessFromContext(ctx) : undefined;
-  return jobAccess(config, jobName, explicit, ctx.signal);
+  const found = await jobAccess(config, jobName, explicit, ctx.signal);
+  return { ...found, access: { ...found.access, warn: warnTo(ctx) } };
 }
 
 /** Records the runs of a command with a config in the history (a warning if it can't). */

@@ -294,6 +294,19 @@ jobs:
   assert.match(typo.issues.join('\n'), /lifeboat\.yaml:5:1 job: unknown key \(did you mean jobs\?\)/);
 });
 
+test('a self-referencing anchor and an alias bomb are refused with their position, quickly', async () => {
+  const cycle = await problemsOf(`repositories:\n  main: &a\n    location: /tmp/x\n    password: x\n    s3: *a\n`);
+  assert.deepEqual(cycle.issues, ['lifeboat.yaml:5:9 YAML: alias *a refers to a node that contains it (a cycle)']);
+  const loop = await problemsOf(`x-loop: &l [*l]\n${MINIMAL()}`);
+  assert.match(loop.issues[0]!, /alias \*l refers to a node that contains it/);
+  let bomb = 'x-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n';
+  for (let i = 1; i < 9; i++) bomb += `x-${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9).fill(`*${'abcdefghi'[i - 1]}`).join(', ')}]\n`;
+  const started = Date.now();
+  const b = await problemsOf(bomb + MINIMAL());
+  assert.match(b.issues[0]!, /^lifeboat\.yaml:\d+:\d+ YAML: aliases expand the config to more than 100000 values/);
+  assert.ok(Date.now() - started < 2000);
+});
+
 test('loadConfig on a missing file names the file', async () => {
   await assert.rejects(loadConfig('/nonexistent/lifeboat.yaml', {}), (e: unknown) =>
     e instanceof ConfigError && e.message === 'load config /nonexistent/lifeboat.yaml: cannot read file (ENOENT)');

@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../errors.ts';
 import { configSchema } from './schema.ts';
+import { checkAliases } from './aliases.ts';
 import { interpolateDocument, type PathIssue } from './interpolate.ts';
 import { resolveSecretFiles } from './secrets.ts';
 import { checkSemantics } from './semantics.ts';
@@ -84,8 +85,21 @@ export async function parseConfigText(text: string, fileName: string, env: Env =
     fail(fileName, [{ path: '', line, col, message, text: `${fileName}:${line}:${col} ${message}` }], []);
   }
 
+  const aliasProblem = checkAliases(doc, lc);
+  if (aliasProblem) {
+    const { line, col, message } = aliasProblem;
+    fail(fileName, [{ path: '', line, col, message: `YAML: ${message}`, text: `${fileName}:${line}:${col} YAML: ${message}` }], []);
+  }
+
   const interpolation = interpolateDocument(doc, env);
-  const raw: unknown = doc.toJS({ maxAliasCount: 1000 }) ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 1000 }) ?? {};
+  } catch (err) {
+    // yaml's own guard (ReferenceError: excessive alias count), should checkAliases miss a case.
+    const message = `YAML: ${(err as Error).message}`;
+    fail(fileName, [{ path: '', line: 1, col: 1, message, text: `${fileName} ${message}` }], []);
+  }
   // Top-level `x-…` keys are free-form, as in Compose files: a home for shared `&anchors`.
   if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
     for (const key of Object.keys(raw)) if (key.startsWith('x-')) delete (raw as Record<string, unknown>)[key];

@@ -178,6 +178,12 @@ export const jobSchema = section({
   rpo: duration.optional().describe('Recovery point objective: the newest snapshot should never be older than this.'),
   rto: duration.optional().describe('Recovery time objective: a restore (drill) should take at most this long.'),
   retention: retention.optional(),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' }), z.string())
+    .optional()
+    .describe('Variables set for the job\'s programs (dump tools, command, hooks), e.g. {TZ: UTC}; ${VAR} works in values.'),
+  pass_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' }))
+    .optional()
+    .describe('Variables of Lifeboat\'s environment passed on to the job\'s programs even though Lifeboat withholds them (LIFEBOAT_*, RESTIC_*, cloud credentials such as AWS_SECRET_ACCESS_KEY).'),
   notify: z.array(nonEmpty).optional().describe('Channels (names under notifications:) for this job; default defaults.notify.'),
   alerts: alertsSection.optional().describe('This job\'s alert tuning, over the config-wide alerts:.'),
 }).transform((j) => {

@@ -252,6 +252,23 @@ export async function removeStaleLocks(repo: LockRepository, env: LockEnv = {}, 
   return n;
 }
 
+/**
+ * Removes the locks of dead processes of this host (same hostname, PID gone). Lifeboat itself
+ * ignores them, but restic 0.14 refuses to work until `unlock`; a crashed Lifeboat must not
+ * block restic. Lock files that vanish meanwhile are fine; returns the locks removed.
+ */
+export async function removeDeadLocksOfThisHost(repo: LockRepository, env: LockEnv = {}, signal?: AbortSignal): Promise<LockInfo[]> {
+  const host = env.hostname ?? osHostname();
+  const alive = env.isAlive ?? processAlive;
+  const removed: LockInfo[] = [];
+  for (const l of await listLocks(repo, signal)) {
+    if (l.hostname !== host || typeof l.pid !== 'number' || alive(l.pid)) continue;
+    await repo.storage.remove({ type: 'lock', name: l.id });
+    removed.push(l);
+  }
+  return removed;
+}
+
 /** Removes every lock file, stale or not (`unlock --remove-all`); returns how many. */
 export async function removeAllLocks(repo: LockRepository, signal?: AbortSignal): Promise<number> {
   let n = 0;

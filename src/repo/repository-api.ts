@@ -21,7 +21,14 @@ export interface Repository {
   readonly keyId: KeyId;
 
   /** Reads every index file into memory. Must run before lookups, saves of data, or loads of blobs. */
-  loadIndex(signal?: AbortSignal): Promise<void>;
+  loadIndex(signal?: AbortSignal, opts?: { onUnreadable?: (name: string, err: unknown) => void }): Promise<void>;
+  /** Adds locations learnt outside the index files (pack headers of packs no index lists). */
+  addIndexEntries(locs: Iterable<BlobLocation>): void;
+  /**
+   * From now on, blobs in these packs count as absent for lookups, dedup and loads: their pack
+   * is gone (a backup then stores them again) or is being repaired away.
+   */
+  excludePacks(packs: Iterable<PackId>): void;
   lookupBlob(type: BlobType, id: BlobId): BlobLocation | undefined;
   /** Every blob the loaded index knows, with its location (one entry per pack it is in). */
   listBlobs(): Iterable<BlobLocation>;

@@ -42,6 +42,14 @@ const POOL_MIN_BYTES = 64 * 1024;
 /** Room for a pack header of ~1500 entries before a pooled buffer must grow. */
 const PACK_HEADER_RESERVE = 64 * 1024;
 
+export interface LoadIndexOptions {
+  /**
+   * Called for an index file that cannot be read (damaged, truncated, vanished), which is then
+   * skipped; without it such a file fails the load.
+   */
+  onUnreadable?: (name: string, err: unknown) => void;
+}
+
 export interface InitOptions extends RepositoryOptions {
   version?: 1 | 2;
   scrypt?: ScryptParams;
@@ -87,6 +95,8 @@ export class ResticRepository implements Repository {
   #keyId: KeyId;
   readonly #index = new MasterIndex();
   #indexLoaded = false;
+  /** Packs whose blobs count as absent (gone from storage, or being repaired away). */
+  readonly #excluded = new Set<string>();
   readonly #pending = new Map<string, Pending>();
   readonly #open: { data?: PackBuilder; tree?: PackBuilder } = {};
   readonly #uploads = new Set<Promise<void>>();
@@ -127,18 +137,43 @@ export class ResticRepository implements Repository {
     this.#keyId = id;
   }
 
-  async loadIndex(signal?: AbortSignal): Promise<void> {
+  async loadIndex(signal?: AbortSignal, opts: LoadIndexOptions = {}): Promise<void> {
     const names: string[] = [];
     for await (const f of this.storage.list('index', signal)) names.push(f.name);
     await forEachLimit(names, 4, async (name) => {
-      const v = await this.loadJson('index', name, signal);
-      for (const loc of parseIndexFile(v, `index ${short(name)}`)) this.#index.add(loc);
+      let locs: BlobLocation[];
+      try {
+        locs = parseIndexFile(await this.loadJson('index', name, signal), `index ${short(name)}`);
+      } catch (err) {
+        if (!opts.onUnreadable || signal?.aborted || !(err instanceof IntegrityError || err instanceof NotFoundError)) throw err;
+        opts.onUnreadable(name, err);
+        return;
+      }
+      for (const loc of locs) this.#index.add(loc);
     });
     this.#indexLoaded = true;
   }
 
+  addIndexEntries(locs: Iterable<BlobLocation>): void {
+    for (const loc of locs) this.#index.add(loc);
+  }
+
+  excludePacks(packs: Iterable<PackId>): void {
+    for (const p of packs) this.#excluded.add(p);
+  }
+
+  /** Locations of a blob outside excluded packs. */
+  #locations(type: BlobType, id: BlobId): BlobLocation[] {
+    const all = this.#index.lookupAll(type, id);
+    return this.#excluded.size === 0 ? all : all.filter((l) => !this.#excluded.has(l.pack));
+  }
+
+  #has(type: BlobType, id: BlobId): boolean {
+    return this.#excluded.size === 0 ? this.#index.has(type, id) : this.#locations(type, id).length > 0;
+  }
+
   lookupBlob(type: BlobType, id: BlobId): BlobLocation | undefined {
-    return this.#index.lookup(type, id);
+    return this.#excluded.size === 0 ? this.#index.lookup(type, id) : this.#locations(type, id)[0];
   }
 
   listBlobs(): Iterable<BlobLocation> {
@@ -207,7 +242,7 @@ export class ResticRepository implements Repository {
         id = sha256Hex(plaintext) as BlobId;
       }
       const key = `${type}:${id}`;
-      if (this.#index.has(type, id) || this.#pending.has(key)) return { id, known: true, storedSize: 0 };
+      if (this.#has(type, id) || this.#pending.has(key)) return { id, known: true, storedSize: 0 };
       const p = newPending();
       this.#pending.set(key, p);
       try {
@@ -339,13 +374,13 @@ export class ResticRepository implements Repository {
   async loadBlob(type: BlobType, id: BlobId, signal?: AbortSignal): Promise<Uint8Array> {
     const key = `${type}:${id}`;
     const p = this.#pending.get(key);
-    if (p && !this.#index.has(type, id)) {
+    if (p && !this.#has(type, id)) {
       // Saved in this session but not uploaded yet: finish its pack early.
       await p.inPack;
       if (p.builder && this.#open[type] === p.builder) this.#finishPack(type);
       await p.indexed;
     }
-    const locs = this.#index.lookupAll(type, id);
+    const locs = this.#locations(type, id);
     if (locs.length === 0) throw new NotFoundError(`load ${type} blob ${short(id)}: not in index`);
     let lastErr: unknown;
     for (const loc of locs) {
@@ -439,7 +474,7 @@ export class ResticRepository implements Repository {
     if (this.#pending.size > 0 || this.#unindexed.length > 0) {
       throw new LifeboatError('error', 'save snapshot: unflushed blobs; call flush() first');
     }
-    if (this.#indexLoaded && !this.#index.has('tree', snapshot.tree)) {
+    if (this.#indexLoaded && !this.#has('tree', snapshot.tree)) {
       throw new LifeboatError('error', `save snapshot: tree ${short(snapshot.tree)} is not in the index`);
     }
     return (await this.saveJson('snapshot', snapshot, signal)) as SnapshotId;

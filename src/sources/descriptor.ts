@@ -16,6 +16,11 @@ export interface SourceContext {
   signal?: AbortSignal;
   /** Receives every secret the source uses (database passwords), for the log sanitizer. */
   secrets?: string[];
+  /**
+   * Environment additions for the programs the source runs (a job's env and pass_env), over the
+   * scrubbed environment every child gets (child-env.ts).
+   */
+  env?: Record<string, string>;
 }
 
 /**

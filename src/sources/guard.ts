@@ -19,7 +19,10 @@ export interface GuardOptions {
   label: string;
   hooks?: { before?: string[]; after?: string[]; timeoutMs?: number };
   timeoutMs?: number;
-  /** Extra environment for hooks (e.g. LIFEBOAT_JOB). Never put secrets here. */
+  /**
+   * Additions to the hooks' environment (LIFEBOAT_JOB, a job's env and pass_env) over the
+   * scrubbed environment every child gets (child-env.ts).
+   */
   hookEnv?: Record<string, string>;
 }
 

@@ -3,18 +3,31 @@
 // iterable with backpressure, its stderr is kept only as a bounded tail for error messages.
 // A non-zero exit becomes a SourceError carrying the exit code and that tail; secrets are
 // redacted from the tail. Database adapters share this so every tool fails the same way.
+// Tools see a scrubbed environment (child-env.ts) and receive credentials only as anonymous
+// files on inherited descriptors (secret-fd.ts).
 
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { closeSync } from 'node:fs';
 import { AbortedError, SourceError } from '../errors.ts';
+import { childEnvironment } from './child-env.ts';
+import { anonymousFile } from './secret-fd.ts';
 
 export interface ToolSpec {
   /** The operation, for messages: e.g. `pg_dump of database "orders"`. Never holds secrets. */
   label: string;
   command: string;
   args: string[];
-  /** Merged over process.env; `undefined` values remove a variable. */
+  /**
+   * Merged over this process's environment without Lifeboat's secrets (see child-env.ts);
+   * `undefined` values remove a variable.
+   */
   env?: Record<string, string | undefined>;
+  /**
+   * Contents the tool reads as /dev/fd/3, /dev/fd/4, … (fdPath(0), fdPath(1), …): anonymous
+   * in-memory files, so credentials never touch argv, the environment or a named file.
+   */
+  fdFiles?: Array<string | Uint8Array>;
   /** Strings (passwords) redacted from the stderr tail before it goes into an error. */
   secrets?: string[];
   signal?: AbortSignal;
@@ -49,7 +62,22 @@ export interface RunningTool {
 
 const KILL_GRACE_MS = 3000;
 
-/** Start a tool. Never throws synchronously: spawn failures reject `done`. */
+/** Anonymous files for fdFiles; none stay open if one cannot be made. */
+function openFdFiles(contents: ReadonlyArray<string | Uint8Array>): number[] {
+  const fds: number[] = [];
+  try {
+    for (const c of contents) fds.push(anonymousFile(c));
+  } catch (err) {
+    for (const fd of fds) closeSync(fd);
+    throw err;
+  }
+  return fds;
+}
+
+/**
+ * Start a tool. Never throws synchronously (spawn failures reject `done`), except when the
+ * descriptor files of `fdFiles` cannot be made (no writable /dev/shm or temp dir at all).
+ */
 export function spawnTool(spec: ToolSpec): RunningTool {
   const started = Date.now();
   const tailLimit = spec.stderrTailBytes ?? 4096;
@@ -64,13 +92,18 @@ export function spawnTool(spec: ToolSpec): RunningTool {
   let stopReason: 'abort' | 'abandoned' | 'stdin-failed' | undefined;
   let stdinError: unknown;
 
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, ...spec.env })) if (v !== undefined) env[k] = v;
-
-  const child: ChildProcess = spawn(spec.command, spec.args, {
-    env,
-    stdio: [spec.stdin ? 'pipe' : 'ignore', stdoutMode === 'ignore' ? 'ignore' : 'pipe', 'pipe'],
-  });
+  const env = childEnvironment(spec.env);
+  const fds = openFdFiles(spec.fdFiles ?? []);
+  let child: ChildProcess;
+  try {
+    child = spawn(spec.command, spec.args, {
+      env,
+      stdio: [spec.stdin ? 'pipe' : 'ignore', stdoutMode === 'ignore' ? 'ignore' : 'pipe', 'pipe', ...fds],
+    });
+  } finally {
+    // The child has its own copies; ours go at once, so the files vanish with the child.
+    for (const fd of fds) closeSync(fd);
+  }
 
   function tail(): string {
     let text = stderrBuf.toString('utf8');

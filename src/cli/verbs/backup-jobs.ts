@@ -2,7 +2,7 @@
 // and renders their events: a progress line, a line per snapshot and copy, failures on stderr.
 
 import type { CommandContext, ParsedArgs } from '../command.ts';
-import { stringList } from '../access.ts';
+import { stringList, warnTo } from '../access.ts';
 import { loadConfigFor, recordRuns } from '../job-access.ts';
 import { jobsExitCode, runJobs, type JobOutcome, type JobResult } from '../../app/jobs.ts';
 import { EventBus, type RunEvent } from '../../app/events.ts';
@@ -12,7 +12,7 @@ import { formatDurationMs } from '../../core/duration.ts';
 
 export async function runJobsCommand(ctx: CommandContext, { values, positionals }: ParsedArgs): Promise<number> {
   if (positionals.length) throw new UsageError('backup --job/--all takes no paths (the job\'s source says what to back up)');
-  for (const flag of ['stdin', 'stdin-from-command', 'exclude', 'parent']) {
+  for (const flag of ['stdin', 'stdin-from-command', 'pass-env', 'exclude', 'parent']) {
     if (values[flag] !== undefined) throw new UsageError(`backup: --${flag} cannot be used with --job/--all`);
   }
   if (ctx.global.repo !== undefined) throw new UsageError('backup --job/--all: the job\'s repositories come from the config; drop --repo');
@@ -26,7 +26,7 @@ export async function runJobsCommand(ctx: CommandContext, { values, positionals 
   events.subscribe(renderer(ctx, jobs.length));
   using _recording = recordRuns(ctx, config, events);
   const outcomes = await runJobs(config, jobs, {
-    signal: ctx.signal, events, trigger: 'cli',
+    signal: ctx.signal, events, trigger: 'cli', warn: warnTo(ctx),
     host: values.host as string | undefined,
     extraTags: stringList(values.tag).flatMap((t) => t.split(',')).filter(Boolean),
   });

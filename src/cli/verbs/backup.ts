@@ -25,6 +25,8 @@ export const backupCommand: Command = {
     '      --stdin             read the file content from standard input',
     '      --stdin-filename    name of the file for --stdin / --stdin-from-command (default: stdin)',
     '      --stdin-from-command  store the output of COMMAND; a command that fails leaves no snapshot',
+    '                          (COMMAND does not see LIFEBOAT_*, RESTIC_* or cloud credentials)',
+    '      --pass-env NAME     pass the variable NAME on to COMMAND all the same (repeatable)',
     '      --job NAME          run the job NAME of the config file (repeatable), into the job\'s',
     '                          primary repository (the config\'s repositories, not --repo)',
     '      --all               run every job of the config file; a failed job does not stop the others',
@@ -39,6 +41,7 @@ export const backupCommand: Command = {
     stdin: { type: 'boolean' },
     'stdin-filename': { type: 'string' },
     'stdin-from-command': { type: 'boolean' },
+    'pass-env': { type: 'string', multiple: true },
     job: { type: 'string', multiple: true },
     all: { type: 'boolean' },
   },
@@ -65,7 +68,7 @@ export const backupCommand: Command = {
         if (values['stdin-from-command'] && !positionals.length) throw new UsageError('--stdin-from-command needs a command after --');
         result = values.stdin
           ? await runStdinBackup(access, { filename, stdin: ctx.io.stdin }, { tags, host, onProgress }, ctx.signal)
-          : await runCommandBackup(access, { filename, argv: positionals }, { tags, host, onProgress }, ctx.signal);
+          : await runCommandBackup(access, { filename, argv: positionals, passEnv: stringList(values['pass-env']), env: ctx.io.env }, { tags, host, onProgress }, ctx.signal);
       } else {
         if (!positionals.length) throw new UsageError('backup: give at least one PATH (or --stdin)');
         void scanTotalBytes(positionals, ctx.signal).then((t) => { total = t; }, () => {});

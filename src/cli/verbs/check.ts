@@ -1,5 +1,5 @@
 import type { Command, CommandContext } from '../command.ts';
-import { accessFromContext } from '../access.ts';
+import { accessFromContext, NO_LOCK_OPTION, withNoLock } from '../access.ts';
 import { describeSubset, parseReadDataSubset, runCheck } from '../../app/check.ts';
 import type { CheckProblem, CheckProgress, CheckReport, ReadDataSubset } from '../../engine/checker/types.ts';
 import { UsageError } from '../../errors.ts';
@@ -22,15 +22,21 @@ export const checkCommand: Command = {
     'Checks that every snapshot, tree and blob is reachable through the index and that every',
     'pack the index lists exists with the right size and header. Problems name the snapshots',
     'and paths they affect. Exit status 0 when no errors were found, 1 otherwise.',
+    'An index file that does not load, and packs that snapshots need but no index file lists,',
+    'are warnings (exit 0): their packs are read from their headers and checked like the rest;',
+    '`lifeboat repair index` rebuilds the index so that restic can use them too.',
     '',
     'Flags:',
     '      --read-data                 also read every pack and verify every blob',
     '      --read-data-subset SUBSET   read a subset of packs: n/t (the n-th of t parts, by pack',
     '                                  ID), x% (random), or a size like 500M (random)',
+    '      --no-lock                   do not lock the repository (read-only media; a read-only',
+    '                                  repository is detected and checked unlocked anyway)',
   ].join('\n'),
   options: {
     'read-data': { type: 'boolean' },
     'read-data-subset': { type: 'string' },
+    ...NO_LOCK_OPTION,
   },
   async run(ctx, { values, positionals }) {
     if (positionals.length) throw new UsageError(`check: unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -38,7 +44,7 @@ export const checkCommand: Command = {
     if (subsetText !== undefined && values['read-data']) throw new UsageError('--read-data and --read-data-subset exclude each other');
     const subset: ReadDataSubset | undefined = subsetText === undefined ? undefined : parseReadDataSubset(subsetText);
     const readData = values['read-data'] === true;
-    const report = await runCheck(accessFromContext(ctx), {
+    const report = await runCheck(withNoLock(accessFromContext(ctx), values), {
       readData,
       readDataSubset: subset,
       onProgress: (p) => ctx.progress.update(progressLine(p)),
@@ -50,6 +56,7 @@ export const checkCommand: Command = {
       read_data: readData || subset !== undefined,
       read_data_subset: subset ? describeSubset(subset) : undefined,
       errors: report.errors,
+      warnings: report.warnings,
       hints: report.hints,
       stats: report.stats,
     });
@@ -67,19 +74,24 @@ function printReport(ctx: CommandContext, report: CheckReport, read: string | un
   const { stats } = report;
   // Problems go to stderr so that --quiet still shows them.
   for (const e of report.errors) ctx.io.stderr.write(`${problemText(e)}\n`);
+  for (const w of report.warnings) ctx.io.stderr.write(`${problemText(w, 'warning')}\n`);
   for (const h of report.hints) ctx.say(`hint: ${h}`);
-  const orphans = report.hints.filter((h) => h.endsWith('not referenced in any index')).length;
+  // Unindexed packs that snapshots need are warnings above, not leftovers for prune.
+  const needed = new Set(report.warnings.filter((w) => w.kind === 'pack-unindexed').map((w) => w.pack?.slice(0, 8)));
+  const orphans = report.hints.filter((h) => h.endsWith('not referenced in any index') && !needed.has(/^pack ([0-9a-f]+)/.exec(h)?.[1] ?? '')).length;
   if (orphans) ctx.say(`${orphans} pack files are not referenced by any index; this is non-critical (prune removes them)`);
   ctx.say(
     `${count(stats.snapshots, 'snapshot')}, ${count(stats.trees, 'tree')}, ${count(stats.blobs, 'blob')}, ${count(stats.packs, 'pack')}` +
     (read ? `; read ${stats.packsRead} packs (${formatBytes(stats.bytesRead)})${read === 'all' ? '' : ` for subset ${read}`}` : ''),
   );
-  if (report.errors.length === 0) ctx.say('no errors were found');
-  else ctx.io.stderr.write(`repository contains errors (${report.errors.length})\n`);
+  if (report.errors.length === 0) {
+    ctx.say(report.warnings.length === 0 ? 'no errors were found'
+      : `no errors were found, but ${report.warnings.length} warning(s): the data is intact; run \`lifeboat repair index\` so that restic can read all of it`);
+  } else ctx.io.stderr.write(`repository contains errors (${report.errors.length})\n`);
 }
 
-export function problemText(e: CheckProblem): string {
-  const lines = [`error: ${e.message}`];
+export function problemText(e: CheckProblem, level: 'error' | 'warning' = 'error'): string {
+  const lines = [`${level}: ${e.message}`];
   if (e.snapshots?.length) lines.push(`  affects snapshots: ${e.snapshots.map((s) => s.slice(0, 8)).join(' ')}`);
   if (e.paths?.length) lines.push(`  paths: ${e.paths.join(', ')}${e.pathsTruncated ? ', …' : ''}`);
   return lines.join('\n');

@@ -23,6 +23,8 @@ export const copyCommand: Command = {
     '      --from-password-command CMD   command printing the source password',
     '                                    (also LIFEBOAT_FROM_PASSWORD, and restic\'s RESTIC_FROM_* variables)',
     '      --host HOST, --tag T[,T…], --path PATH   only snapshots matching these, when none is named',
+    '      --no-lock                     read the source without locking it (read-only media);',
+    '                                    the target is always locked',
   ].join('\n'),
   options: {
     'from-repo': { type: 'string' },
@@ -31,6 +33,7 @@ export const copyCommand: Command = {
     host: { type: 'string' },
     tag: { type: 'string', multiple: true },
     path: { type: 'string', multiple: true },
+    'no-lock': { type: 'boolean' },
   },
   async run(ctx, { values, positionals }) {
     const to = accessFromContext(ctx);
@@ -81,7 +84,7 @@ export function sourceAccess(values: Record<string, unknown>, env: NodeJS.Proces
       hint: 'set LIFEBOAT_FROM_PASSWORD_FILE (or LIFEBOAT_FROM_PASSWORD), or pass --from-password-file FILE / --from-password-command CMD',
     });
   }
-  return { location, password, retryLockMs: to.retryLockMs };
+  return { location, password, retryLockMs: to.retryLockMs, warn: to.warn, ...(values['no-lock'] === true ? { noLock: true } : {}) };
 }
 
 function fromPassword(values: Record<string, unknown>, env: NodeJS.ProcessEnv): PasswordSource | undefined {

@@ -5,7 +5,7 @@
 
 import { createInterface } from 'node:readline/promises';
 import type { CommandContext, ParsedArgs } from '../command.ts';
-import { announceSnapshot, snapshotFilterFrom, stringList } from '../access.ts';
+import { announceSnapshot, snapshotFilterFrom, stringList, withNoLock } from '../access.ts';
 import { accessForJob } from '../job-access.ts';
 import { runDatabaseRestore, type TargetState } from '../../app/db-restore.ts';
 import { UsageError } from '../../errors.ts';
@@ -42,7 +42,8 @@ export async function runDbRestore(ctx: CommandContext, { values, positionals }:
   }
   const jobName = values.job as string | undefined;
   if (!jobName) throw new UsageError('restore: --into/--list need --job NAME (which job\'s database this is)');
-  const { config, job, access } = await accessForJob(ctx, jobName);
+  const { config, job, access: jobAccess } = await accessForJob(ctx, jobName);
+  const access = withNoLock(jobAccess, values);
   const into = values.into as string | undefined;
   const outcome = await runDatabaseRestore(config, access, job, {
     ref,

@@ -1,5 +1,5 @@
 import type { Command } from '../command.ts';
-import { accessFromContext, announceSnapshot, snapshotFilterFrom, SNAPSHOT_FILTER_OPTIONS, stringList } from '../access.ts';
+import { accessFromContext, announceSnapshot, NO_LOCK_OPTION, snapshotFilterFrom, SNAPSHOT_FILTER_OPTIONS, stringList, withNoLock } from '../access.ts';
 import { accessForJob } from '../job-access.ts';
 import { runRestore } from '../../app/restore.ts';
 import { UsageError } from '../../errors.ts';
@@ -18,7 +18,8 @@ export const restoreCommand: Command = {
     'File restore (--target):',
     'Every restored byte is verified against its blob ID. --include takes paths or globs',
     'inside the snapshot (e.g. /srv/app/config, *.sql). `latest` is the newest snapshot matching',
-    '--host/--tag/--path (and --job), as restic picks it.',
+    '--host/--tag/--path (and --job), as restic picks it. --no-lock restores without locking the',
+    'repository (for read-only media; a read-only repository is detected and read unlocked anyway).',
   ].join('\n'),
   options: {
     target: { type: 'string', short: 't' },
@@ -34,6 +35,7 @@ export const restoreCommand: Command = {
     yes: { type: 'boolean' },
     list: { type: 'boolean' },
     ...SNAPSHOT_FILTER_OPTIONS,
+    ...NO_LOCK_OPTION,
   },
   async run(ctx, { values, positionals }) {
     const dbFlags = ['job', 'into', 'database', 'table', 'schema', 'no-owner', 'globals', 'force', 'yes', 'list'];
@@ -48,7 +50,7 @@ export const restoreCommand: Command = {
     let result;
     try {
       const job = values.job as string | undefined;
-      const access = job ? (await accessForJob(ctx, job)).access : accessFromContext(ctx);
+      const access = withNoLock(job ? (await accessForJob(ctx, job)).access : accessFromContext(ctx), values);
       result = await runRestore(access, ref, target, {
         include: stringList(values.include),
         filter: snapshotFilterFrom(values, job),

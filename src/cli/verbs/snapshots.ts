@@ -1,5 +1,5 @@
 import type { Command } from '../command.ts';
-import { accessFromContext, stringList } from '../access.ts';
+import { accessFromContext, NO_LOCK_OPTION, stringList, withNoLock } from '../access.ts';
 import { jobFilter, listSnapshotsAt, type SnapshotFilter } from '../../app/snapshots.ts';
 import { jobInfo, snapshotJson } from '../../app/snapshot-info.ts';
 
@@ -18,6 +18,7 @@ export const snapshotsCommand: Command = {
     '--job NAME lists that job\'s snapshots, from its primary repository in the config file',
     '(unless --repo is given). --json prints restic\'s fields plus a "lifeboat" object.',
     '--all-repos shows, for every repository in the config (or of --job), which holds each snapshot.',
+    '--no-lock is accepted for restic compatibility (listing snapshots never takes a lock).',
   ].join('\n'),
   options: {
     host: { type: 'string' },
@@ -25,6 +26,7 @@ export const snapshotsCommand: Command = {
     path: { type: 'string', multiple: true },
     job: { type: 'string' },
     'all-repos': { type: 'boolean' },
+    ...NO_LOCK_OPTION,
   },
   async run(ctx, { values }) {
     const tags = stringList(values.tag).map((t) => t.split(',').filter(Boolean));
@@ -32,7 +34,7 @@ export const snapshotsCommand: Command = {
     // Every repository of the config (or of --job): which of them holds each snapshot.
     if (values['all-repos']) return runAllRepos(ctx, { host: values.host as string | undefined, tags, paths: stringList(values.path) }, job);
     const filter: SnapshotFilter = { host: values.host as string | undefined, tags, paths: stringList(values.path) };
-    const access = job !== undefined ? (await accessForJob(ctx, job)).access : accessFromContext(ctx);
+    const access = withNoLock(job !== undefined ? (await accessForJob(ctx, job)).access : accessFromContext(ctx), values);
     const entries = await listSnapshotsAt(access, job !== undefined ? jobFilter(job, filter) : filter, ctx.signal);
     ctx.json(entries.map(snapshotJson));
     if (ctx.global.json) return;

@@ -59,7 +59,10 @@ function unchanged(ctx: WalkContext, node: TreeNode, prev: TreeNode | undefined)
   return prev.content.every((id) => ctx.repo.lookupBlob('data', id) !== undefined);
 }
 
-async function readFile(ctx: WalkContext, fsPath: string | Buffer, st: BigIntStats): Promise<SavedContent> {
+/** A file's content, and why it may not match the file any more (it changed while being read). */
+type ReadContent = SavedContent & { changed?: string };
+
+async function readFile(ctx: WalkContext, fsPath: string | Buffer, st: BigIntStats): Promise<ReadContent> {
   let fh;
   try {
     // O_NOFOLLOW|O_NONBLOCK: if the file was swapped for a symlink or a fifo since lstat, fail
@@ -80,15 +83,24 @@ async function readFile(ctx: WalkContext, fsPath: string | Buffer, st: BigIntSta
     // Reads of at most 1 MiB, but no larger than the file (+1 to see its end in one read): every
     // read allocates a buffer of this size, and most files of a tree are small.
     const highWaterMark = Math.min(1 << 20, Math.max(4096, Number(st.size) + 1));
-    const stream = fh.createReadStream({ highWaterMark, autoClose: false });
-    return await saveContent(ctx, readFailures(stream));
+    // Only the size seen at stat time (as restic): a log that grows while it is read is stored
+    // as it was then, consistent with the node's size and mtime, and the change is reported.
+    const size = Number(st.size);
+    const stream: AsyncIterable<Uint8Array> = size > 0 ? fh.createReadStream({ highWaterMark, autoClose: false, start: 0, end: size - 1 }) : (async function* () {})();
+    const saved: ReadContent = await saveContent(ctx, readFailures(stream));
+    const now = await fh.stat({ bigint: true });
+    if (now.size !== st.size || now.mtimeNs !== st.mtimeNs || saved.size !== size) {
+      saved.changed = `file changed while it was read (size ${st.size} at the start, ${now.size} at the end); ` +
+        `stored ${saved.size} bytes`;
+    }
+    return saved;
   } finally {
     await fh.close();
   }
 }
 
 async function fileNode(ctx: WalkContext, node: TreeNode, fsPath: string | Buffer, st: BigIntStats, prev: TreeNode | undefined, display: string): Promise<TreeNode | null> {
-  let saved: SavedContent;
+  let saved: ReadContent;
   let reused = false;
   try {
     if (unchanged(ctx, node, prev)) {
@@ -98,7 +110,7 @@ async function fileNode(ctx: WalkContext, node: TreeNode, fsPath: string | Buffe
       ctx.stats.bytesProcessed += saved.size;
     } else if (st.nlink > 1n) {
       const key = `${st.dev}:${st.ino}`;
-      let p = ctx.hardLinks.get(key);
+      let p: Promise<ReadContent> | undefined = ctx.hardLinks.get(key);
       if (!p) {
         p = readFile(ctx, fsPath, st);
         p.catch(() => {});
@@ -115,6 +127,8 @@ async function fileNode(ctx: WalkContext, node: TreeNode, fsPath: string | Buffe
     }
     throw err;
   }
+  // Kept, but reported (exit 3, as borg): its content may not be what the file holds now.
+  if (saved.changed) recordError(ctx, display, new Error(saved.changed));
   node.content = saved.content;
   if (saved.size > 0) node.size = saved.size;
   else delete node.size;

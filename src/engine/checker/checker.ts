@@ -1,5 +1,6 @@
-// checkRepository: restic's `check`. Order: index files → pack files (existence, size, header)
-// → [read data] → snapshots and trees → naming the snapshots and paths each problem affects.
+// checkRepository: restic's `check`. Order: index files → pack files (existence, size, header;
+// packs no index lists read from their headers) → [read data] → snapshots and trees → naming
+// the snapshots and paths each problem affects.
 // Content is read before the tree walk so one walk knows every damaged blob; the walk then
 // marks which trees lead to damage and a second walk visits only those.
 
@@ -9,6 +10,7 @@ import { checkPackFiles, checkPackHeaders, readPacks } from './packs.ts';
 import { ProblemLog } from './problem-log.ts';
 import { selectPacks } from './subset.ts';
 import { TreeWalker, loadSnapshotRefs } from './trees.ts';
+import { indexUnindexedPacks } from './unindexed.ts';
 import type { CheckableRepository, CheckOptions, CheckReport } from './types.ts';
 
 export async function checkRepository(repo: CheckableRepository, opts: CheckOptions = {}): Promise<CheckReport> {
@@ -18,6 +20,9 @@ export async function checkRepository(repo: CheckableRepository, opts: CheckOpti
   throwIfAborted(signal);
 
   const stored = await checkPackFiles(repo, idx, log, signal);
+  const unindexed = await indexUnindexedPacks(repo, idx, stored, log, signal);
+  // Their index entries came from their own headers: comparing the two again proves nothing.
+  const headersToCheck = new Map([...stored].filter(([p]) => !unindexed.packs.has(p)));
   const readData = opts.readData === true || opts.readDataSubset !== undefined;
   let packsRead = 0;
   let bytesRead = 0;
@@ -31,10 +36,10 @@ export async function checkRepository(repo: CheckableRepository, opts: CheckOpti
     // Packs outside the subset still get the cheap header comparison.
     if (opts.checkPackHeaders !== false && chosen.length < candidates.size) {
       const picked = new Set(chosen);
-      await checkPackHeaders(repo, idx, new Map([...stored].filter(([p]) => !picked.has(p))), log, signal, onProgress);
+      await checkPackHeaders(repo, idx, new Map([...headersToCheck].filter(([p]) => !picked.has(p))), log, signal, onProgress);
     }
   } else if (opts.checkPackHeaders !== false) {
-    await checkPackHeaders(repo, idx, stored, log, signal, onProgress);
+    await checkPackHeaders(repo, idx, headersToCheck, log, signal, onProgress);
   }
 
   const snaps = await loadSnapshotRefs(repo, log, signal);
@@ -52,8 +57,11 @@ export async function checkRepository(repo: CheckableRepository, opts: CheckOpti
     }
   }
   log.finish();
+  // An unindexed pack no snapshot needs is just an orphan: the "not referenced" hint says it.
+  const unneeded = new Set(unindexed.warnings.filter((w) => !w.snapshots?.length));
   return {
     errors: log.errors,
+    warnings: log.warnings.filter((w) => !unneeded.has(w)),
     hints: log.hints,
     stats: {
       snapshots: snaps.length,

@@ -1,5 +1,6 @@
-// Step 1 of a check: load every index file on its own. A file that does not decode is an error
-// but the others still count; overlaps between files are normal (hints at most).
+// Step 1 of a check: load every index file on its own. A file that does not decode is skipped
+// with a warning (its packs are then read from their headers, see unindexed.ts) and the others
+// still count; overlaps between files are normal (hints at most).
 
 import { throwIfAborted } from '../../errors.ts';
 import { MasterIndex, parseIndexFile } from '../../repo/index-file.ts';
@@ -38,7 +39,7 @@ export async function loadIndexFiles(
       locs = parseIndexFile(await repo.loadJson('index', name, signal), `index ${short(name)}`);
     } catch (err) {
       if (signal?.aborted) throw err;
-      log.add({ kind: 'index-unreadable', message: `index ${short(name)}: ${(err as Error).message}` });
+      log.warn({ kind: 'index-unreadable', message: `index ${short(name)}: skipped: ${(err as Error).message} (run \`lifeboat repair index\`)` });
       return;
     }
     const byPack = new Map<PackId, BlobLocation[]>();

@@ -19,8 +19,11 @@ export const nodeKey = (treeId: string, index: number): string => `node:${treeId
 
 export class ProblemLog {
   readonly errors: CheckProblem[] = [];
+  /** Problems that lose no data but that restic would trip over (e.g. blobs no index file lists). */
+  readonly warnings: CheckProblem[] = [];
   readonly hints: string[] = [];
   readonly #bySubject = new Map<string, CheckProblem[]>();
+  readonly #warnedSubjects = new Map<string, CheckProblem[]>();
   readonly #attribution = new Map<CheckProblem, Attribution>();
 
   add(problem: CheckProblem, subjects: Iterable<string> = []): CheckProblem {
@@ -29,10 +32,15 @@ export class ProblemLog {
     return problem;
   }
 
+  /** A warning; its subjects get snapshots and paths attributed like an error's. */
+  warn(problem: CheckProblem, subjects: Iterable<string> = []): CheckProblem {
+    this.warnings.push(problem);
+    for (const s of subjects) tieTo(this.#warnedSubjects, problem, s);
+    return problem;
+  }
+
   tie(problem: CheckProblem, subject: string): void {
-    const list = this.#bySubject.get(subject);
-    if (!list) this.#bySubject.set(subject, [problem]);
-    else if (!list.includes(problem)) list.push(problem);
+    tieTo(this.#bySubject, problem, subject);
   }
 
   hint(text: string): void {
@@ -40,16 +48,24 @@ export class ProblemLog {
   }
 
   problemsOf(subject: string): readonly CheckProblem[] | undefined {
-    return this.#bySubject.get(subject);
+    const e = this.#bySubject.get(subject);
+    const w = this.#warnedSubjects.get(subject);
+    return e && w ? [...e, ...w] : e ?? w;
   }
 
+  /** An error is recorded for this subject. */
   has(subject: string): boolean {
     return this.#bySubject.has(subject);
   }
 
+  /** An error or a warning is recorded for this subject (its snapshots are worth naming). */
+  marked(subject: string): boolean {
+    return this.#bySubject.has(subject) || this.#warnedSubjects.has(subject);
+  }
+
   /** True when any problem can be attributed to snapshots (so the attribution walk is worth it). */
   get hasSubjects(): boolean {
-    return this.#bySubject.size > 0;
+    return this.#bySubject.size > 0 || this.#warnedSubjects.size > 0;
   }
 
   #attributionOf(problem: CheckProblem, snapshot: string): Attribution {
@@ -81,5 +97,12 @@ export class ProblemLog {
     // Concurrent reads add problems in any order; sort so reports are stable.
     const rank = (p: CheckProblem) => `${p.kind}\0${p.pack ?? ''}\0${p.blob ?? ''}\0${p.message}`;
     this.errors.sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
+    this.warnings.sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
   }
+}
+
+function tieTo(map: Map<string, CheckProblem[]>, problem: CheckProblem, subject: string): void {
+  const list = map.get(subject);
+  if (!list) map.set(subject, [problem]);
+  else if (!list.includes(problem)) list.push(problem);
 }

@@ -8,12 +8,12 @@ import type { MasterIndex } from '../../repo/index-file.ts';
 import { forEachLimit } from '../../repo/repository.ts';
 import type { BlobId, SnapshotId, Tree, TreeNode } from '../../repo/types.ts';
 import { loadTreeVia } from './blob-reader.ts';
+import { nodeProblems } from './node-check.ts';
 import { MAX_PATHS_PER_PROBLEM, type ProblemLog, blobKey, nodeKey } from './problem-log.ts';
 import type { CheckableRepository, CheckProblem } from './types.ts';
 
 const short = (id: string) => id.slice(0, 8);
 const LOOKAHEAD = 8;
-const NODE_TYPES = new Set(['file', 'dir', 'symlink', 'dev', 'chardev', 'fifo', 'socket', 'irregular']);
 
 export interface SnapshotRef {
   id: SnapshotId;
@@ -36,22 +36,6 @@ export async function loadSnapshotRefs(repo: CheckableRepository, log: ProblemLo
     }
   });
   return refs.sort((a, b) => (a.id < b.id ? -1 : 1));
-}
-
-/** Problems found in one node, as messages (restic's wording where it has one). */
-function nodeProblems(node: TreeNode): string[] {
-  const out: string[] = [];
-  const name = JSON.stringify(node?.name ?? '');
-  if (typeof node?.name !== 'string' || node.name === '') out.push('node has an empty name');
-  if (!NODE_TYPES.has(node?.type)) out.push(`node ${name} has invalid type ${JSON.stringify(node?.type)}`);
-  if (node?.type === 'file') {
-    if (!Array.isArray(node.content)) out.push(`file ${name} has nil blob list`);
-    else if (node.content.some((b) => typeof b !== 'string' || !/^[0-9a-f]{64}$/.test(b))) out.push(`file ${name} has an invalid blob ID`);
-  }
-  if (node?.type === 'dir' && (typeof node.subtree !== 'string' || !/^[0-9a-f]{64}$/.test(node.subtree))) {
-    out.push(`dir ${name} has no subtree`);
-  }
-  return out;
 }
 
 interface Hits {
@@ -121,7 +105,7 @@ export class TreeWalker {
     }
     this.trees++;
     const log = this.#log;
-    let bad = log.has(blobKey('tree', id));
+    let bad = log.marked(blobKey('tree', id));
     const subtrees = tree.nodes.flatMap((n) => (n?.type === 'dir' && typeof n.subtree === 'string' && /^[0-9a-f]{64}$/.test(n.subtree) ? [n.subtree] : []));
     let nextAhead = 0;
     let dirs = 0;
@@ -137,7 +121,7 @@ export class TreeWalker {
           if (!log.has(key) && !this.#index.has('data', b)) {
             log.add({ kind: 'blob-missing', blob: b, message: `data blob ${short(b)}: used by a file but not in any index` }, [key]);
           }
-          if (log.has(key)) bad = true;
+          if (log.marked(key)) bad = true;
         }
       }
       if (node?.type === 'dir' && typeof node.subtree === 'string' && /^[0-9a-f]{64}$/.test(node.subtree)) {

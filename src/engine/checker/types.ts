@@ -49,6 +49,7 @@ export interface CheckOptions {
 
 export type CheckProblemKind =
   | 'index-unreadable'
+  | 'pack-unindexed'
   | 'pack-missing'
   | 'size-mismatch'
   | 'pack-header-unreadable'
@@ -88,6 +89,11 @@ export interface CheckStats {
 
 export interface CheckReport {
   errors: CheckProblem[];
+  /**
+   * Problems that lose no data but need `repair index` before restic can use everything: index
+   * files that do not load, packs that snapshots need but no index file lists.
+   */
+  warnings: CheckProblem[];
   /** Non-critical findings (orphaned packs, duplicate index entries, mixed packs). */
   hints: string[];
   stats: CheckStats;

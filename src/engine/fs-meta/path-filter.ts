@@ -23,6 +23,16 @@ function escapeRe(c: string, inClass = false): string {
 
 /** Go filepath.Match glob for one component → an anchored RegExp. */
 function globToRegExp(glob: string, original: string): RegExp {
+  const source = globSource(glob, original);
+  try {
+    return new RegExp(`^${source}$`, 'su');
+  } catch {
+    throw new UsageError(`pattern ${JSON.stringify(original)}: malformed glob`);
+  }
+}
+
+/** The RegExp source (unanchored) of one Go glob component. */
+function globSource(glob: string, original: string): string {
   let re = '';
   const chars = [...glob];
   const bad = () => new UsageError(`pattern ${JSON.stringify(original)}: malformed glob`);
@@ -55,11 +65,7 @@ function globToRegExp(glob: string, original: string): RegExp {
       i = j;
     } else re += escapeRe(c);
   }
-  try {
-    return new RegExp(`^${re}$`, 'su');
-  } catch {
-    throw bad();
-  }
+  return re;
 }
 
 export function parsePattern(pattern: string): PathPattern {
@@ -122,16 +128,116 @@ export interface PathFilter {
   matches(path: string): boolean;
   /** True when a child of this directory path could match. */
   childMayMatch(path: string): boolean;
+}
+
+/**
+ * One matcher for many patterns (10,000 excludes must not cost 10,000 tests per file): glob-free
+ * patterns are looked up in sets (each ancestor of the path for anchored ones, each run of
+ * components for floating ones); glob patterns are compiled into a few RegExps whose
+ * alternatives follow exactly the per-component rules above: one-component floating globs
+ * (`*.tmp`) tested against each component, anchored globs against the path, and longer
+ * floating globs against the path from each component on.
+ */
+export function createPathFilter(patterns: readonly string[]): PathFilter {
+  const parsed = patterns.map(parsePattern);
+  const anchored = new Set<string>();
+  const floating = new Set<string>();
+  let maxFloating = 0;
+  const componentGlobs: string[] = [];
+  // `*.tmp`, `cache*`: a literal after or before one star, looked up by each end of a component.
+  const suffixes = new Set<string>();
+  const prefixes = new Set<string>();
+  const anchoredGlobs: string[] = [];
+  const floatingGlobs: string[] = [];
+  // restic expands each `**` in turn and counts the later ones as a component each: with two or
+  // more, what matches depends on the path's length in a way no RegExp states simply. Rare; kept
+  // on the per-pattern rules.
+  const several: PathPattern[] = [];
+  for (const p of parsed) {
+    const absolute = p.parts[0] === '';
+    if (p.parts.filter((c) => c === '**').length > 1) several.push(p);
+    else if (p.parts.every((c) => !/[*?[\\]/.test(c))) {
+      if (absolute) anchored.add(p.parts.join('/'));
+      else {
+        floating.add(p.parts.join('/'));
+        maxFloating = Math.max(maxFloating, p.parts.length);
+      }
+    } else if (!absolute && p.parts.length === 1 && p.parts[0] !== '**') {
+      const g = p.parts[0]!;
+      if (/^\*[^*?[\\]+$/.test(g)) suffixes.add(g.slice(1));
+      else if (/^[^*?[\\]+\*$/.test(g)) prefixes.add(g.slice(0, -1));
+      else componentGlobs.push(globSource(g, p.original));
+    }
+    else (absolute ? anchoredGlobs : floatingGlobs).push(componentsSource(absolute ? p.parts.slice(1) : p.parts, p.original));
+  }
+  const alt = (list: string[]) => list.map((g) => `(?:${g})`).join('|');
+  const component = componentGlobs.length ? new RegExp(`^(?:${alt(componentGlobs)})$`, 'su') : undefined;
+  // Below a match, everything matches: hence the optional tail.
+  const anchoredRe = anchoredGlobs.length ? new RegExp(`^(?:${alt(anchoredGlobs)})(?:/.*)?$`, 'su') : undefined;
+  const floatingRe = floatingGlobs.length ? new RegExp(`^(?:${alt(floatingGlobs)})(?:/.*)?$`, 'su') : undefined;
+
+  const matches = (path: string): boolean => {
+    const strs = path.split('/');
+    const first = strs[0] === '' ? 1 : 0;
+    if (anchored.size > 0) {
+      let prefix = strs[0]!;
+      if (anchored.has(prefix)) return true;
+      for (let i = 1; i < strs.length; i++) {
+        prefix += '/' + strs[i];
+        if (anchored.has(prefix)) return true;
+      }
+    }
+    for (let i = first; i < strs.length; i++) {
+      const c = strs[i]!;
+      if (suffixes.size > 0) for (let k = 0; k <= c.length; k++) if (suffixes.has(c.slice(k))) return true;
+      if (prefixes.size > 0) for (let k = 0; k <= c.length; k++) if (prefixes.has(c.slice(0, k))) return true;
+      if (component?.test(c)) return true;
+      if (floating.size > 0) {
+        let run = strs[i]!;
+        if (floating.has(run)) return true;
+        for (let j = i + 1; j < strs.length && j - i < maxFloating; j++) {
+          run += '/' + strs[j];
+          if (floating.has(run)) return true;
+        }
+      }
+    }
+    if (anchoredRe?.test(path)) return true;
+    if (several.length > 0 && several.some((p) => matchPattern(p, path))) return true;
+    if (floatingRe) {
+      // A floating pattern may start at any component.
+      let rest = '/' + strs.slice(first).join('/');
+      for (let i = first; i < strs.length; i++) {
+        if (floatingRe.test(rest)) return true;
+        rest = rest.slice(strs[i]!.length + 1);
+      }
+    }
+    return false;
+  };
+  return {
+    matches,
+    childMayMatch: (path) => parsed.some((p) => childMayMatch(p, path)),
+  };
+}
+
+/** Each component as '/' + its glob, `**` as any number of '/'-led components; unanchored. */
+function componentsSource(comps: readonly string[], original: string): string {
+  return comps.map((c) => (c === '**' ? '(?:/[^/]*)*' : `/${globSource(c, original)}`)).join('');
+}
+
+export interface TrackingPathFilter extends PathFilter {
   /** The patterns that have matched no path so far (an include that selects nothing is a mistake to report). */
   unmatched(): string[];
 }
 
-export function createPathFilter(patterns: readonly string[]): PathFilter {
+/**
+ * For a handful of --include patterns: tests them one by one and remembers which matched, so a
+ * restore can say which include selected nothing. Patterns that already matched are tried only
+ * until one matches; the others always, so that unmatched() is exact.
+ */
+export function createTrackingPathFilter(patterns: readonly string[]): TrackingPathFilter {
   const parsed = patterns.map(parsePattern);
   const hit = parsed.map(() => false);
   return {
-    // Patterns that already matched something are tried only until one matches; the others
-    // are always tried, so that unmatched() is exact.
     matches: (path) => {
       let any = false;
       for (let i = 0; i < parsed.length; i++) {

@@ -18,7 +18,7 @@ import { createLimiter, type Limiter } from '../archiver/limiter.ts';
 import { applyNodeMetadata, createSpecial } from '../fs-meta/apply-meta.ts';
 import { displayName } from '../fs-meta/node-name.ts';
 import { linkTargetBytes, toBig } from '../fs-meta/node-from-stat.ts';
-import { createPathFilter, type PathFilter } from '../fs-meta/path-filter.ts';
+import { createTrackingPathFilter, type TrackingPathFilter } from '../fs-meta/path-filter.ts';
 import { blobStream, checkedNames, fileContent, resolveSnapshot, type SnapshotRef } from './snapshot-walk.ts';
 
 export interface RestoreOptions {
@@ -62,7 +62,7 @@ export interface RestoreResult {
 interface Ctx {
   repo: Repository;
   signal?: AbortSignal;
-  filter?: PathFilter;
+  filter?: TrackingPathFilter;
   fileSlots: Limiter;
   stats: RestoreStats;
   errors: Array<{ path: string; message: string }>;
@@ -243,7 +243,7 @@ export async function restoreSnapshot(repo: Repository, ref: SnapshotRef, target
   const ctx: Ctx = {
     repo,
     signal: opts.signal,
-    filter: opts.include && opts.include.length > 0 ? createPathFilter(opts.include) : undefined,
+    filter: opts.include && opts.include.length > 0 ? createTrackingPathFilter(opts.include) : undefined,
     fileSlots: createLimiter(opts.maxFiles ?? 4),
     stats: { files: 0, dirs: 0, others: 0, hardLinks: 0, bytesWritten: 0, errors: 0, durationMs: 0 },
     errors: [],

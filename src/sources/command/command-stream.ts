@@ -1,5 +1,6 @@
 // A command's stdout as a stream entry (`backup --stdin-from-command -- CMD ARGS…`), and stdin
-// itself (`backup --stdin`). The command runs without a shell; its stderr is not shown but its
+// itself (`backup --stdin`). The command runs without a shell and without Lifeboat's secrets in
+// its environment (child-env.ts); its stderr is not shown but its
 // last few KB are kept for the error. `done` rejects with SourceError when it exits non-zero or
 // is killed, so the archiver writes no snapshot for a dump that did not finish.
 
@@ -7,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import { SourceError, UsageError } from '../../errors.ts';
 import type { StreamEntry } from '../types.ts';
+import { childEnvironment } from '../child-env.ts';
 
 const STDERR_TAIL_BYTES = 4096;
 const KILL_GRACE_MS = 5000;
@@ -14,8 +16,8 @@ const KILL_GRACE_MS = 5000;
 export interface CommandStreamOptions {
   /** Path of the stored file inside the snapshot. */
   path: string;
-  /** Environment for the child (default: this process's). */
-  env?: NodeJS.ProcessEnv;
+  /** Additions to the child's environment: this process's without Lifeboat's secrets (child-env.ts). */
+  env?: Record<string, string | undefined>;
   cwd?: string;
   signal?: AbortSignal;
   /** POSIX permission bits of the stored file (default 0o600). */
@@ -46,7 +48,7 @@ export function commandStream(argv: string[], opts: CommandStreamOptions): Strea
   const name = basename(argv[0]);
   const child = spawn(argv[0], argv.slice(1), {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: opts.env ?? process.env,
+    env: childEnvironment(opts.env),
     cwd: opts.cwd,
   });
   // Node discards the unread output of a child that exits before anyone reads it (it resumes

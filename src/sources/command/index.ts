@@ -28,7 +28,7 @@ export const command = defineSource({
         kind: 'command',
         async *entries(signal: AbortSignal) {
           // Spawned here, not at creation: the job's before hook must run first.
-          yield commandStream(cfg.command, { path: cfg.filename, signal: ctx.signal ? AbortSignal.any([signal, ctx.signal]) : signal });
+          yield commandStream(cfg.command, { path: cfg.filename, signal: ctx.signal ? AbortSignal.any([signal, ctx.signal]) : signal, ...(ctx.env ? { env: ctx.env } : {}) });
         },
         tags: () => ['engine=command'],
       };

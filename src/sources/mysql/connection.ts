@@ -1,15 +1,14 @@
 // How we reach a MySQL/MariaDB server. The password goes to the command-line tools through a
-// `--defaults-extra-file` written 0600 in a private temp directory and removed when the tool
-// exits (argv is visible to every user via `ps`; MYSQL_PWD is deprecated by MySQL), and to the
-// `mysql2` client through its config. Messages name user@host:port, never the password.
+// `--defaults-extra-file=/dev/fd/3`: an anonymous in-memory file the tool inherits, so no file
+// holding it exists anywhere, even after Lifeboat is killed (argv is visible to every user via
+// `ps`; MYSQL_PWD is deprecated by MySQL), and to the `mysql2` client through its config.
+// Messages name user@host:port, never the password.
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { AbortedError, SourceError } from '../../errors.ts';
 import { runTool, spawnTool } from '../process.ts';
 import type { RunningTool, ToolSpec } from '../process.ts';
+import { fdPath } from '../secret-fd.ts';
 
 export interface MysqlConnection {
   host: string;
@@ -31,30 +30,22 @@ function optionValue(v: string): string {
   return '"' + v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t') + '"';
 }
 
-/**
- * Spawn a MySQL client tool with the connection's credentials. The option file (if any) is
- * removed once the tool has exited, whatever the outcome.
- */
+/** Spawn a MySQL client tool with the connection's credentials (the password on a descriptor). */
 export async function spawnMysqlTool(conn: MysqlConnection, spec: Omit<ToolSpec, 'args'> & { args: string[] }): Promise<RunningTool> {
-  let dir: string | undefined;
   const pre: string[] = [];
+  const fdFiles = [...(spec.fdFiles ?? [])];
   if (conn.password !== undefined) {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-my-'));
-    const file = path.join(dir, 'client.cnf');
-    await writeFile(file, `[client]\npassword=${optionValue(conn.password)}\n`, { mode: 0o600 });
     // Must be the first option, or the client ignores it.
-    pre.push(`--defaults-extra-file=${file}`);
+    pre.push(`--defaults-extra-file=${fdPath(fdFiles.length)}`);
+    fdFiles.push(`[client]\npassword=${optionValue(conn.password)}\n`);
   }
-  const tool = spawnTool({
+  return spawnTool({
     ...spec,
+    fdFiles,
     args: [...pre, `--host=${conn.host}`, `--port=${conn.port}`, `--user=${conn.user}`, '--protocol=TCP', ...spec.args],
     secrets: [...(spec.secrets ?? []), ...(conn.password ? [conn.password] : [])],
     env: { LC_MESSAGES: 'C', MYSQL_PWD: undefined, ...spec.env },
   });
-  const cleanup = (): Promise<void> => (dir ? rm(dir, { recursive: true, force: true }) : Promise.resolve());
-  const done = tool.done.finally(cleanup);
-  done.catch(() => {});
-  return { ...tool, done, stdout: tool.stdout };
 }
 
 /** The first of the candidate binaries that runs (`mariadb-dump`, then `mysqldump`). */

@@ -71,6 +71,7 @@ export const mysql = defineSource({
       ...connection(cfg), databases: cfg.databases, extraArgs: cfg.extraArgs,
       ...(cfg.mysqldumpPath !== undefined ? { dumpPath: cfg.mysqldumpPath } : {}),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.env ? { env: ctx.env } : {}),
     })),
   },
   restore: {

@@ -27,6 +27,8 @@ export interface MysqlSourceOptions extends MysqlConnection {
   /** More dump tool options (checked by the descriptor's schema: nothing that changes the output or the connection). */
   extraArgs?: string[];
   signal?: AbortSignal;
+  /** Environment additions for the dump tool (a job's env and pass_env). */
+  env?: Record<string, string>;
 }
 
 export interface MysqlDumpStat {
@@ -99,6 +101,7 @@ export function mysqlSource(opts: MysqlSourceOptions): Source {
         command: tool.command,
         // `--` then the name: a database called `-x` is not taken for an option.
         args: [...dumpOptions, '--', db],
+        env: opts.env,
         signal,
         hint: 'check the database name and the user\'s privileges (SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES)',
       });

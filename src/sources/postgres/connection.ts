@@ -1,10 +1,13 @@
 // How we reach a PostgreSQL server: libpq arguments and environment for the command-line
 // tools, and a short-lived `pg` client for catalog questions (version, database list, is the
-// target empty). The password travels only in the child's PGPASSWORD and the client's
-// config, never in argv, never in a message.
+// target empty). The password reaches the tools as a libpq passfile on an inherited descriptor
+// (PGPASSFILE=/dev/fd/3, an anonymous in-memory file: nothing on disk, nothing in the
+// environment, nothing left when Lifeboat is killed) and the `pg` client through its config;
+// never argv, never a message.
 
 import pg from 'pg';
 import { AbortedError, SourceError } from '../../errors.ts';
+import { fdPath } from '../secret-fd.ts';
 
 export interface PgConnection {
   host: string;
@@ -19,16 +22,23 @@ export function pgArgs(conn: PgConnection): string[] {
 }
 
 /**
- * Environment for a child tool. PGPASSWORD (not argv, which `ps` shows to every user);
- * a connect timeout so an unreachable host fails in seconds instead of hanging a job.
+ * Environment for a child tool that gets `pgFdFiles(conn)` as its fdFiles: the passfile on
+ * fd 3 (an inherited PGPASSWORD would win over it, so it goes); a connect timeout so an
+ * unreachable host fails in seconds instead of hanging a job.
  */
 export function pgEnv(conn: PgConnection): Record<string, string | undefined> {
   return {
-    PGPASSWORD: conn.password,
+    ...(conn.password !== undefined ? { PGPASSFILE: fdPath(0), PGPASSWORD: undefined } : {}),
     PGCONNECT_TIMEOUT: process.env.PGCONNECT_TIMEOUT ?? '10',
     // Tools' messages in English so the stderr tail is the same on every machine.
     LC_MESSAGES: 'C',
   };
+}
+
+/** The passfile (`*:*:*:*:password`, libpq's escapes) for fd 3, or nothing without a password. */
+export function pgFdFiles(conn: PgConnection): string[] {
+  if (conn.password === undefined) return [];
+  return [`*:*:*:*:${conn.password.replace(/\\/g, '\\\\').replace(/:/g, '\\:')}\n`];
 }
 
 export function pgSecrets(conn: PgConnection): string[] {

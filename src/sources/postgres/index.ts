@@ -63,6 +63,7 @@ export const postgres = defineSource({
       ...(cfg.pgDumpPath !== undefined ? { pgDumpPath: cfg.pgDumpPath } : {}),
       ...(cfg.pgDumpallPath !== undefined ? { pgDumpallPath: cfg.pgDumpallPath } : {}),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.env ? { env: ctx.env } : {}),
     })),
   },
   restore: {

@@ -22,7 +22,7 @@
 import { NotFoundError, UsageError } from '../../errors.ts';
 import { spawnTool } from '../process.ts';
 import type { PgConnection } from './connection.ts';
-import { describeServer, pgArgs, pgEnv, pgSecrets, quoteConnValue, quoteIdent, withPgClient } from './connection.ts';
+import { describeServer, pgArgs, pgEnv, pgFdFiles, pgSecrets, quoteConnValue, quoteIdent, withPgClient } from './connection.ts';
 import type { DumpObject, SkippedDumpObject } from '../types.ts';
 import { prepareTableRestore } from './table-restore.ts';
 import type { PreparedTableRestore } from './table-restore.ts';
@@ -164,6 +164,7 @@ async function restoreInto(
       command: opts.pgRestorePath ?? 'pg_restore',
       args,
       env: pgEnv(opts),
+      fdFiles: pgFdFiles(opts),
       secrets: pgSecrets(opts),
       signal: opts.signal,
       stdin: counted(),
@@ -204,6 +205,7 @@ export async function restorePostgresGlobals(
     command: opts.psqlPath ?? 'psql',
     args: [...pgArgs(opts), '--dbname', opts.maintenanceDb ?? 'postgres', '--quiet', '--no-psqlrc', '-v', 'ON_ERROR_STOP=0', '--file', '-'],
     env: pgEnv(opts),
+    fdFiles: pgFdFiles(opts),
     secrets: pgSecrets(opts),
     signal: opts.signal,
     stdin: stream,

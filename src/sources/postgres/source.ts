@@ -16,7 +16,7 @@ import type { Source, StreamEntry } from '../types.ts';
 import { spawnTool } from '../process.ts';
 import { bufferEntry, toolEntry } from '../stream-entries.ts';
 import type { PgConnection } from './connection.ts';
-import { describeServer, pgArgs, pgEnv, pgSecrets, quoteConnValue, withPgClient } from './connection.ts';
+import { describeServer, pgArgs, pgEnv, pgFdFiles, pgSecrets, quoteConnValue, withPgClient } from './connection.ts';
 import { assertDumpNotOlder, toolVersion } from './version.ts';
 import { POSTGRES_GLOBALS_PATH, POSTGRES_META_PATH, postgresDumpPath } from './layout.ts';
 
@@ -36,6 +36,8 @@ export interface PostgresSourceOptions extends PgConnection {
   maintenanceDb?: string;
   /** Extra cancellation, combined with the one passed to entries(). */
   signal?: AbortSignal;
+  /** Environment additions for pg_dump/pg_dumpall (a job's env and pass_env). */
+  env?: Record<string, string>;
 }
 
 export interface PostgresDumpStat {
@@ -102,7 +104,7 @@ export function postgresSource(opts: PostgresSourceOptions): Source {
 
     const stats: PostgresDumpStat[] = [];
     let globals: PostgresDumpStat | null = null;
-    const common = { env: pgEnv(opts), secrets: pgSecrets(opts), signal };
+    const common = { env: { ...opts.env, ...pgEnv(opts) }, fdFiles: pgFdFiles(opts), secrets: pgSecrets(opts), signal };
 
     if (opts.globals) {
       const stat: PostgresDumpStat = { path: POSTGRES_GLOBALS_PATH, bytes: 0, durationMs: 0 };

@@ -259,7 +259,9 @@ export class LocalStore implements Storage {
     const detail = err instanceof Error ? err.message : String(err);
     if (code === 'ENOENT') return new NotFoundError(`${op} in ${this.location}: file not found`, { cause: err });
     const permanent = !TRANSIENT_CODES.has(code ?? '');
-    return new StorageError(`${op} in ${this.location}: ${detail}`, permanent, { cause: err, context: { code } });
+    // A read-only mount or a folder we may not write: readers can go on without a lock.
+    const readOnly = code === 'EROFS' || code === 'EACCES' || code === 'EPERM';
+    return new StorageError(`${op} in ${this.location}: ${detail}`, permanent, { cause: err, context: { code, ...(readOnly ? { readOnly } : {}) } });
   }
 }
 
