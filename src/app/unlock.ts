@@ -4,7 +4,7 @@
 import { describeLock, isStale, listLocks } from '../repo/lock.ts';
 import { openRepository } from '../repo/repository.ts';
 import type { Repository } from '../repo/repository-api.ts';
-import { readPassword } from './password.ts';
+import { readPassword } from '../config/password.ts';
 import { withStorage, type RepositoryAccess } from './repository-access.ts';
 
 export interface UnlockOutcome {
