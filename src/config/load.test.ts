@@ -45,7 +45,7 @@ test('the example config loads, with defaults applied and secrets resolved', asy
     const env = { LIFEBOAT_SECRETS: dir, AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', MINIO_REPO_PASSWORD: 'minio-pw' };
     const c = await loadConfig(EXAMPLE, env);
     assert.equal(c.file, EXAMPLE);
-    assert.deepEqual(c.defaults, { retryLock: 600_000, timeout: 6 * 3_600_000, timezone: 'Europe/Berlin' });
+    assert.deepEqual(c.defaults, { retryLock: 600_000, timeout: 6 * 3_600_000, timezone: 'Europe/Berlin', concurrency: 2, stopTimeout: 60_000, notify: [] });
     assert.deepEqual(c.repositories.map((r) => r.name), ['local', 'offsite', 'minio']);
     assert.deepEqual(findRepository(c, 'local')?.password, { kind: 'value', value: 'local-repo-pw' });
     assert.deepEqual(findRepository(c, 'offsite')?.password, { kind: 'command', argv: ['pass', 'show', 'backups/offsite'] });
