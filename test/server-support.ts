@@ -29,6 +29,8 @@ export interface ServerWorkspace {
 export interface WorkspaceOptions {
   /** YAML put under `jobs:` (indented two spaces per level). `DIR` is replaced by the workspace folder. */
   jobs: string;
+  /** YAML under `defaults:` (e.g. `  concurrency: 1\n`). */
+  defaults?: string;
   /** More repositories, YAML under `repositories:`. */
   repositories?: string;
   /** `server:` settings besides listen and token_file; `token: false` writes no token file. */
@@ -45,7 +47,7 @@ export async function serverWorkspace(opts: WorkspaceOptions): Promise<ServerWor
   const withToken = opts.server?.token !== false;
   if (withToken) await writeFile(join(dir, 'token'), `  ${TOKEN}\n`, { mode: 0o600 });
   const yaml = `version: 1
-state_dir: ${join(dir, 'state')}
+${opts.defaults ? `defaults:\n${opts.defaults}` : ''}state_dir: ${join(dir, 'state')}
 server:
   listen: 127.0.0.1:0
 ${withToken ? `  token_file: ${join(dir, 'token')}\n` : ''}  metrics_token: ${opts.server?.metricsToken === true}

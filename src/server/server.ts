@@ -75,10 +75,17 @@ export async function startServer(services: Services, opts: StartServerOptions =
       closed ??= (async () => {
         closing.abort();
         await new Promise<void>((resolve) => {
-          server.close(() => resolve());
+          // Streams end on `closing` a moment later; their keep-alive connections then turn
+          // idle, so idle ones are closed until none is left. Requests still open after a
+          // grace period (a slow repository read) are cut.
+          const sweep = setInterval(() => server.closeIdleConnections(), 25);
+          const cut = setTimeout(() => server.closeAllConnections(), 2_000);
+          server.close(() => {
+            clearInterval(sweep);
+            clearTimeout(cut);
+            resolve();
+          });
           server.closeIdleConnections();
-          // Requests still open after a grace period (a slow repository read) are cut.
-          setTimeout(() => server.closeAllConnections(), 2_000).unref();
         });
         await metrics.close();
       })();
