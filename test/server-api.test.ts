@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { LifeboatError } from '../src/errors.ts';
@@ -29,6 +30,19 @@ before(async () => {
 });
 
 after(async () => { await ws?.close(); });
+
+/** A GET with a Host header of our choosing (fetch does not let one set it). */
+function rawGet(port: number, path: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += String(d); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 async function body(res: Response): Promise<Record<string, unknown>> {
   return await res.json() as Record<string, unknown>;
@@ -252,6 +266,20 @@ test('without a token file the server starts on loopback with no auth, and refus
   });
   try {
     assert.equal((await open.get('/api/v1/jobs', { token: null })).status, 200);
+    // Without a token: only loopback Host names (DNS rebinding), and no cross-origin changes (CSRF).
+    const port = Number(new URL(open.server.url).port);
+    for (const [host, status] of [['rebound.example.com', 403], [`rebound.example.com:${port}`, 403], [`localhost:${port}`, 200], [`[::1]:${port}`, 200]] as const) {
+      const got = await rawGet(port, '/api/v1/jobs', host);
+      assert.equal(got.status, status, host);
+      if (status === 403) assert.equal(JSON.parse(got.body).error.code, 'forbidden');
+    }
+    const csrf = await open.post('/api/v1/jobs/cmd/run', { token: null, headers: { origin: 'http://evil.example' } });
+    assert.equal(csrf.status, 403);
+    assert.equal(ErrorSchema.parse(await csrf.json()).error.code, 'forbidden');
+    const same = await open.post('/api/v1/jobs/cmd/run', { token: null, headers: { origin: open.server.url } });
+    assert.equal(same.status, 202);
+    const { run_id: runId } = await same.json() as { run_id: string };
+    await readEvents(await open.get(`/api/v1/runs/${runId}/events`, { token: null }));
     await assert.rejects(startServer(open.services, { listen: '0.0.0.0:0' }), (err: unknown) =>
       err instanceof LifeboatError && err.code === 'config' && /0\.0\.0\.0:0/.test(err.message) && /token_file/.test(err.hint ?? ''));
     await assert.rejects(startServer(open.services, { listen: '[::]:0' }), LifeboatError);

@@ -22,7 +22,7 @@ export interface ServerWorkspace {
   /** Every log line the services wrote. */
   logs: string[];
   get(path: string, opts?: { token?: string | null; headers?: Record<string, string> }): Promise<Response>;
-  post(path: string, opts?: { token?: string | null }): Promise<Response>;
+  post(path: string, opts?: { token?: string | null; headers?: Record<string, string> }): Promise<Response>;
   close(): Promise<void>;
 }
 

@@ -13,6 +13,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { ConfigError } from '../errors.ts';
 import type { Redactor } from '../app/redact.ts';
 import { sendError } from './http-errors.ts';
+import { hostOfHeader, isLoopback } from './listen.ts';
 
 /** Shorter tokens are refused: the token is the only thing between the network and run-now. */
 export const MIN_TOKEN_LENGTH = 16;
@@ -72,4 +73,37 @@ export function authMiddleware(opts: AuthOptions): MiddlewareHandler {
     c.header('WWW-Authenticate', 'Bearer realm="lifeboat"');
     return sendError(c, opts.redactor, 'unauthorized', 'a valid bearer token is required (Authorization: Bearer <token of server.token_file>)');
   };
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * What a browser on the same machine could otherwise do. An unsafe method whose Origin is not
+ * the server's own is refused (a page elsewhere posting to run-now: CSRF). Without a token,
+ * a Host that is not loopback is refused too: a DNS-rebound name pointing at 127.0.0.1 would
+ * otherwise let a page read the API.
+ */
+export function browserGuard(opts: { loopbackHostOnly: boolean; redactor: Redactor }): MiddlewareHandler {
+  return async (c, next) => {
+    const host = c.req.header('host') ?? '';
+    if (opts.loopbackHostOnly && !isLoopback(hostOfHeader(host))) {
+      return sendError(c, opts.redactor, 'forbidden', `host ${host || '(none)'}: without server.token_file only loopback names are served`, {
+        hint: 'use http://127.0.0.1:PORT, or set server.token_file',
+      });
+    }
+    const origin = c.req.header('origin');
+    if (origin !== undefined && UNSAFE.has(c.req.method) && !sameOrigin(origin, host)) {
+      return sendError(c, opts.redactor, 'forbidden', `origin ${origin}: cross-origin requests may not change anything`);
+    }
+    return next();
+  };
+}
+
+function sameOrigin(origin: string, host: string): boolean {
+  try {
+    const u = new URL(origin);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.host === host;
+  } catch {
+    return false;
+  }
 }

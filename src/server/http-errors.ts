@@ -9,12 +9,13 @@ import { LifeboatError, type ErrorCode } from '../errors.ts';
 import type { Redactor } from '../app/redact.ts';
 import type { ErrorJson } from './schemas.ts';
 
-export type ApiErrorCode = ErrorCode | 'unauthorized' | 'busy' | 'stopping';
+export type ApiErrorCode = ErrorCode | 'unauthorized' | 'forbidden' | 'busy' | 'stopping';
 
 const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   usage: 400,
   config: 400,
   unauthorized: 401,
+  forbidden: 403,
   'not-found': 404,
   'no-repository': 404,
   busy: 409,

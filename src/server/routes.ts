@@ -27,6 +27,7 @@ export interface RouteContext {
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = {
   401: json(ErrorSchema, 'No valid bearer token.'),
+  403: json(ErrorSchema, '`forbidden`: a change from another origin, or (without a token file) a Host that is not loopback.'),
   500: json(ErrorSchema, 'Unexpected failure.'),
 };
 const notFound = json(ErrorSchema, 'No such job, repository or run.');

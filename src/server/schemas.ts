@@ -15,7 +15,7 @@ const seconds = z.number().nonnegative();
 
 export const ErrorSchema = z.object({
   error: z.object({
-    code: z.string().openapi({ description: 'Stable code: unauthorized, usage, config, not-found, no-repository, busy, stopping, locked, wrong-password, storage, source, integrity, aborted, error.', example: 'not-found' }),
+    code: z.string().openapi({ description: 'Stable code: unauthorized, forbidden, usage, config, not-found, no-repository, busy, stopping, locked, wrong-password, storage, source, integrity, aborted, error.', example: 'not-found' }),
     message: z.string().openapi({ example: 'job orders: no such job in the config' }),
     hint: z.string().optional(),
     run_id: z.string().optional().openapi({ description: 'With busy: the run recorded as skipped.' }),

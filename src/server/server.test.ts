@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { loadToken, tokenMatches } from './auth.ts';
 import { httpStatusFor } from './http-errors.ts';
-import { isLoopback, parseListen } from './server.ts';
+import { isLoopback, parseListen } from './listen.ts';
 
 test('listen addresses: HOST:PORT, [IPv6]:PORT, port 0; anything else is a ConfigError', () => {
   assert.deepEqual(parseListen('127.0.0.1:9750'), { host: '127.0.0.1', port: 9750, text: '127.0.0.1:9750' });
@@ -42,7 +42,7 @@ test('tokens: trimmed, at least 16 characters, compared in constant time', async
 
 test('error codes map to HTTP statuses in one place', () => {
   const expected: Record<string, number> = {
-    usage: 400, config: 400, unauthorized: 401, 'not-found': 404, 'no-repository': 404, busy: 409, locked: 409,
+    usage: 400, config: 400, unauthorized: 401, forbidden: 403, 'not-found': 404, 'no-repository': 404, busy: 409, locked: 409,
     storage: 502, source: 502, 'wrong-password': 502, stopping: 503, aborted: 503, integrity: 500, error: 500, 'something-new': 500,
   };
   for (const [code, status] of Object.entries(expected)) assert.equal(httpStatusFor(code), status, code);

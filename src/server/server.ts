@@ -5,7 +5,6 @@
 // Exposure rule: a listen address that is not loopback needs `server.token_file`; without a
 // token file the server only starts on loopback, and then asks no credential.
 
-import { isIP } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
@@ -13,9 +12,10 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Services } from '../app/services.ts';
 import { ConfigError, LifeboatError } from '../errors.ts';
 import { VERSION } from '../version.ts';
-import { authMiddleware, loadToken } from './auth.ts';
+import { authMiddleware, browserGuard, loadToken } from './auth.ts';
 import { errorBody, errorResponse } from './http-errors.ts';
 import { createMetrics } from './metrics.ts';
+import { isLoopback, parseListen } from './listen.ts';
 import { registerApiRoutes } from './routes.ts';
 import type { RunStreamOptions } from './run-events.ts';
 import { ErrorSchema, HealthSchema } from './schemas.ts';
@@ -122,6 +122,7 @@ function buildApp(services: Services, opts: AppOptions): OpenAPIHono {
   app.notFound((c) => c.json(errorBody(r, 'not-found', `no such endpoint: ${c.req.method} ${c.req.path}`), 404));
 
   const open = (path: string) => path === '/healthz' || (path === '/metrics' && !opts.metricsToken);
+  app.use('*', browserGuard({ loopbackHostOnly: opts.token === undefined, redactor: r }));
   app.use('*', authMiddleware({ token: opts.token, open, redactor: r }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
@@ -155,28 +156,4 @@ function buildApp(services: Services, opts: AppOptions): OpenAPIHono {
     security: [{ bearerAuth: [] }],
   });
   return app;
-}
-
-export interface ListenAddress {
-  host: string;
-  port: number;
-  text: string;
-}
-
-/** `127.0.0.1:9750`, `localhost:0`, `[::1]:9750`, `0.0.0.0:9750`. */
-export function parseListen(text: string): ListenAddress {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(text);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new ConfigError(`server.listen ${text}: expected HOST:PORT, e.g. 127.0.0.1:9750 or [::1]:9750`);
-  return { host: m[1] ?? m[2]!, port, text };
-}
-
-/** 127.0.0.0/8, ::1 (and its IPv4-mapped form) and `localhost`; names that need a resolver are not trusted. */
-export function isLoopback(host: string): boolean {
-  const h = host.toLowerCase();
-  if (h === 'localhost') return true;
-  const v4 = h.startsWith('::ffff:') ? h.slice('::ffff:'.length) : h;
-  if (isIP(v4) === 4) return v4.split('.')[0] === '127';
-  if (isIP(h) === 6) return /^(0{0,4}:){2,7}0{0,3}1$/.test(h) || h === '::1';
-  return false;
 }
