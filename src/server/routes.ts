@@ -9,7 +9,7 @@ import { requireJob } from '../app/config-access.ts';
 import type { SubmitResult } from '../app/runner.ts';
 import type { Services } from '../app/services.ts';
 import { NotFoundError } from '../errors.ts';
-import { sendError } from './http-errors.ts';
+import { errorBody } from './http-errors.ts';
 import { jobJson, repositoryJson, runJson } from './json.ts';
 import { runEventStream, type RunStreamOptions } from './run-events.ts';
 import {
@@ -159,7 +159,7 @@ function submittedAnswer(c: Context, ctx: RouteContext, result: SubmitResult) {
   const r = ctx.services.redactor;
   if (result.accepted) return c.json({ run_id: result.runId }, 202);
   if (result.reason === 'busy') {
-    return sendError(c, r, 'busy', 'a run of the same task is queued or running; this one was recorded as skipped', { runId: result.runId }) as Response as never;
+    return c.json(errorBody(r, 'busy', 'a run of the same task is queued or running; this one was recorded as skipped', { runId: result.runId }), 409);
   }
-  return sendError(c, r, 'stopping', 'the daemon is stopping and accepts no new runs') as Response as never;
+  return c.json(errorBody(r, 'stopping', 'the daemon is stopping and accepts no new runs'), 503);
 }
