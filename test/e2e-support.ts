@@ -3,6 +3,7 @@
 
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,10 +28,14 @@ export interface Workspace {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** Runs of the CLI with a config are recorded in a history; the tests keep theirs out of /var/lib. */
+export const TEST_STATE_DIR = join(tmpdir(), `lifeboat-test-state-${process.pid}`);
+process.on('exit', () => rmSync(TEST_STATE_DIR, { recursive: true, force: true }));
+
 export function runCli(args: string[], cwd: string, opts: { env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args], {
-      cwd, env: { ...process.env, LIFEBOAT_REPOSITORY: '', RESTIC_REPOSITORY: '', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'],
+      cwd, env: { ...process.env, LIFEBOAT_REPOSITORY: '', RESTIC_REPOSITORY: '', LIFEBOAT_STATE_DIR: TEST_STATE_DIR, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';

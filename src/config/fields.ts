@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from './duration.ts';
 
 /** Keys whose values are secrets; each also has a `<key>_file` variant read from disk (secrets.ts). */
-export const SECRET_KEYS = ['password', 'secret_access_key'] as const;
+export const SECRET_KEYS = ['password', 'secret_access_key', 'webhook_url', 'url', 'secret', 'ping_url'] as const;
 type SecretFileKey = `${(typeof SECRET_KEYS)[number]}_file`;
 
 type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;

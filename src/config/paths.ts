@@ -37,7 +37,6 @@ function mapArgv0(node: Node, key: string, base: string): void {
   if (Array.isArray(argv) && typeof argv[0] === 'string') argv[0] = resolveProgram(argv[0], base);
 }
 
-const SECRET_FILE_KEYS = ['password_file', 'secret_access_key_file', 'token_file', 'secret_file'];
 
 /** A source field the engine's descriptor declares as a path (see PathField). */
 function resolveField(src: Node, key: string, kind: PathField, base: string): void {
@@ -52,25 +51,31 @@ function resolveField(src: Node, key: string, kind: PathField, base: string): vo
   }
 }
 
+function resolveFileKeys(node: unknown, base: string): void {
+  if (Array.isArray(node)) { for (const n of node) resolveFileKeys(n, base); return; }
+  if (!isNode(node)) return;
+  for (const [k, v] of Object.entries(node)) {
+    if (k.endsWith('_file') && typeof v === 'string') node[k] = resolvePath(v, base);
+    else resolveFileKeys(v, base);
+  }
+}
+
 /** Resolves, in place, every path-valued field of the raw config against `base`. */
 export function resolveConfigPaths(raw: unknown, base: string): void {
   if (!isNode(raw)) return;
-  const secretFiles = (n: Node) => { for (const k of SECRET_FILE_KEYS) mapString(n, k, (s) => resolvePath(s, base)); };
   mapString(raw, 'state_dir', (s) => resolvePath(s, base));
-  if (isNode(raw.server)) mapString(raw.server, 'token_file', (s) => resolvePath(s, base));
+  // Every `…_file` is a path (secret files, the API token), wherever it sits.
+  resolveFileKeys(raw, base);
   for (const repo of Object.values(isNode(raw.repositories) ? raw.repositories : {})) {
     if (!isNode(repo)) continue;
     mapString(repo, 'location', (s) => resolveLocation(s, base));
-    secretFiles(repo);
     mapArgv0(repo, 'password_command', base);
-    if (isNode(repo.s3)) secretFiles(repo.s3);
   }
   for (const job of Object.values(isNode(raw.jobs) ? raw.jobs : {})) {
     if (!isNode(job)) continue;
     if (isNode(job.hooks)) { mapArgv0(job.hooks, 'before', base); mapArgv0(job.hooks, 'after', base); }
     const src = job.source;
     if (!isNode(src)) continue;
-    secretFiles(src);
     const engine = typeof src.type === 'string' ? findSourceDescriptor(src.type) : undefined;
     for (const [key, kind] of Object.entries(engine?.pathFields ?? {})) resolveField(src, key, kind, base);
   }

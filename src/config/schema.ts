@@ -13,6 +13,7 @@ import { SOURCE_SCHEMAS } from '../sources/registry.ts';
 import { parseRetentionDuration, RETENTION_DURATION_PATTERN } from './duration.ts';
 import { argv, duration, nonEmpty, section } from './fields.ts';
 import type { PasswordSource } from './password.ts';
+import { channelSchema } from '../notify/schemas.ts';
 
 export const NAME_PATTERN = '^[a-z0-9][a-z0-9._-]*$';
 
@@ -53,6 +54,7 @@ const repositoryObject = z
       schedule: schedule.describe('When the daemon checks this repository.'),
       read_data_subset: readDataSubset.optional(),
     })).optional().describe('Scheduled check (the daemon).'),
+    price_per_gib_month: z.number().min(0).optional().describe('What a GiB stored here costs per month (for the cost estimate of reports), e.g. 0.023.'),
   })
   .describe('A restic-format repository.');
 
@@ -64,6 +66,7 @@ export const repositorySchema = repositoryObject.transform((r) => {
     : { kind: 'value', value: r.password ?? '' };
   return {
     location: r.location, password, ...(r.s3 ? { s3: r.s3 } : {}), ...(r.prune ? { prune: r.prune } : {}), ...(r.check ? { check: r.check } : {}),
+    ...(r.price_per_gib_month !== undefined ? { pricePerGibMonth: r.price_per_gib_month } : {}),
   };
 });
 
@@ -131,6 +134,31 @@ const schedule = z
   .describe('When the daemon runs the job: a cron expression ("15 2 * * *") or an interval ({every: 6h}).')
   .transform((s): Schedule => (typeof s === 'string' ? { kind: 'cron', expression: s.trim() } : { kind: 'interval', everyMs: s.every }));
 
+const freeSpace = z
+  .string()
+  .regex(/^(\d+(\.\d+)?%|\d+(\.\d+)?\s*[kmgt]i?b?)$/i, { error: 'expected a percentage (20%) or a size (10G)' })
+  .describe('Free space: a percentage of the filesystem (20%) or a size (10G).');
+const ratio = z.number().positive();
+
+/** Alert tuning: the config's defaults, and a job's overrides (same shape, every field optional). */
+const alertRules = {
+  size_anomaly: section({
+    min_ratio: ratio.optional().describe('Fire when a backup is smaller than this times the median of the last 7 (default 0.5).'),
+    max_ratio: ratio.optional().describe('… or larger than this times it (default 3).'),
+  }).optional(),
+  disk_low: section({ min_free: freeSpace.optional() }).optional().describe('A local repository\'s filesystem below min_free (default 10%).'),
+  copy_behind: section({ max_lag: duration.optional() }).optional().describe('An offsite repository missing snapshots of the primary for longer than max_lag (default 1d).'),
+  repeat_interval: duration.optional().describe('Reminder interval while an alert fires (default 4h).'),
+};
+const alertsSection = section(alertRules);
+
+const report = section({
+  schedule: z.lazy(() => schedule),
+  period: z.enum(['day', 'week', 'month']),
+  channels: z.array(nonEmpty).min(1),
+  format: z.enum(['text', 'markdown', 'html']).default('markdown').describe('Body of the message (email gets HTML and text either way).'),
+});
+
 /** A job's repository: its name, or {name, retention} to override the job's retention there. */
 const jobRepository = z.union([
   nonEmpty,
@@ -150,6 +178,8 @@ export const jobSchema = section({
   rpo: duration.optional().describe('Recovery point objective: the newest snapshot should never be older than this.'),
   rto: duration.optional().describe('Recovery time objective: a restore (drill) should take at most this long.'),
   retention: retention.optional(),
+  notify: z.array(nonEmpty).optional().describe('Channels (names under notifications:) for this job; default defaults.notify.'),
+  alerts: alertsSection.optional().describe('This job\'s alert tuning, over the config-wide alerts:.'),
 }).transform((j) => {
   // Names first (the rest of Lifeboat passes names around); per-repository retention beside them.
   const repositoryRetention: Record<string, NonNullable<typeof j.retention>> = {};
@@ -173,6 +203,7 @@ const defaults = section({
     .optional()
     .describe("IANA time zone cron schedules are read in, e.g. Europe/Berlin (default: the system's)."),
   concurrency: z.number().int().min(1).max(64).default(2).describe('How many runs the daemon performs at once.'),
+  notify: z.array(nonEmpty).default([]).describe('Channels of jobs that name none.'),
   stop_timeout: duration.prefault('60s').describe('On SIGTERM, how long running backups get to finish before they are aborted.'),
 }).transform((d) => ({ ...d, timezone: d.timezone ?? systemTimezone() }));
 
@@ -202,6 +233,9 @@ export const configObject = z
     state_dir: nonEmpty.optional().describe('Where the run history lives (default $XDG_STATE_HOME/lifeboat, /var/lib/lifeboat for root).'),
     history: history.prefault({}),
     server: server.prefault({}),
+    notifications: z.record(z.string(), channelSchema).prefault({}).describe('Named channels: slack, webhook, email, healthchecks.'),
+    alerts: alertsSection.prefault({}),
+    reports: z.array(report).default([]).describe('Reports the daemon sends on their schedule.'),
   })
   .describe('Lifeboat configuration (lifeboat.yaml).');
 
@@ -212,6 +246,9 @@ export const configSchema = configObject.transform((c) => ({
   stateDir: c.state_dir,
   history: c.history,
   server: c.server,
+  notifications: Object.entries(c.notifications).map(([name, ch]) => ({ name, ...ch })),
+  alerts: c.alerts,
+  reports: c.reports.map((r) => (r.schedule.kind === 'cron' ? { ...r, schedule: { ...r.schedule, timezone: c.defaults.timezone } } : r)),
   repositories: Object.entries(c.repositories).map(([name, r]) => ({ name, ...r })),
   jobs: Object.entries(c.jobs).map(([name, j]) => {
     const job = { name, ...j };

@@ -68,5 +68,24 @@ export function checkSemantics(raw: unknown): PathIssue[] {
       seen.add(ref);
     });
   }
+  checkChannelReferences(raw, issues);
   return issues;
+}
+
+/** Channel names in defaults.notify, jobs.*.notify and reports[].channels must exist under notifications:. */
+function checkChannelReferences(raw: Record<string, unknown>, issues: PathIssue[]): void {
+  const channels = isRecord(raw.notifications) ? raw.notifications : {};
+  for (const name of Object.keys(channels)) checkName('notification channel', name, ['notifications', name], issues);
+  const known = Object.keys(channels);
+  const check = (list: unknown, path: Array<string | number>) => {
+    if (!Array.isArray(list)) return;
+    list.forEach((ref: unknown, i: number) => {
+      if (typeof ref === 'string' && ref !== '' && !Object.hasOwn(channels, ref)) {
+        issues.push({ path: [...path, i], message: `unknown notification channel ${JSON.stringify(ref)} (defined: ${known.length ? known.join(', ') : 'none'})` });
+      }
+    });
+  };
+  if (isRecord(raw.defaults)) check(raw.defaults.notify, ['defaults', 'notify']);
+  for (const [name, job] of Object.entries(isRecord(raw.jobs) ? raw.jobs : {})) if (isRecord(job)) check(job.notify, ['jobs', name, 'notify']);
+  if (Array.isArray(raw.reports)) raw.reports.forEach((r: unknown, i: number) => { if (isRecord(r)) check(r.channels, ['reports', i, 'channels']); });
 }

@@ -30,6 +30,35 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX runs_job_started ON runs (job, started_at);
    CREATE INDEX runs_started ON runs (started_at);
    CREATE INDEX runs_status ON runs (status);`,
+  // Alerts and their state (firing, resolved) survive restarts: a person gets one message when
+  // an alert fires, reminders while it fires, one when it resolves, never the same one twice.
+  // Every delivery attempt of every notification is recorded.
+  `CREATE TABLE alerts (
+     key TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     job TEXT,
+     repository TEXT,
+     state TEXT NOT NULL,
+     message TEXT NOT NULL,
+     details TEXT,
+     fired_at INTEGER NOT NULL,
+     resolved_at INTEGER,
+     last_notified_at INTEGER
+   );
+   CREATE INDEX alerts_state ON alerts (state);
+   CREATE TABLE deliveries (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     notification_id TEXT NOT NULL,
+     channel TEXT NOT NULL,
+     type TEXT NOT NULL,
+     subject TEXT,
+     attempt INTEGER NOT NULL,
+     at INTEGER NOT NULL,
+     ok INTEGER NOT NULL,
+     status INTEGER,
+     detail TEXT
+   );
+   CREATE INDEX deliveries_at ON deliveries (at);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

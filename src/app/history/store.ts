@@ -10,6 +10,7 @@ import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { LifeboatError } from '../../errors.ts';
 import type { RunKind, RunStatus, RunTrigger } from '../events.ts';
 import { migrate } from './schema.ts';
+import { AlertStore } from './alerts-store.ts';
 
 export const HISTORY_FILE = 'history.db';
 
@@ -58,6 +59,8 @@ const COLUMNS: Record<string, string> = {
 
 export class History {
   readonly file: string;
+  /** Alert state and notification deliveries, in the same database. */
+  readonly alerts: AlertStore;
   #db: DatabaseSync;
 
   constructor(file: string) {
@@ -69,6 +72,7 @@ export class History {
       throw new LifeboatError('error', `history ${file}: cannot open (${(err as Error).message})`, { cause: err });
     }
     migrate(this.#db, file);
+    this.alerts = new AlertStore(this.#db);
   }
 
   static open(stateDir: string): History {

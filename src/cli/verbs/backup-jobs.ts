@@ -3,7 +3,7 @@
 
 import type { CommandContext, ParsedArgs } from '../command.ts';
 import { stringList } from '../access.ts';
-import { loadConfigFor } from '../job-access.ts';
+import { loadConfigFor, recordRuns } from '../job-access.ts';
 import { jobsExitCode, runJobs, type JobOutcome, type JobResult } from '../../app/jobs.ts';
 import { EventBus, type RunEvent } from '../../app/events.ts';
 import { UsageError } from '../../errors.ts';
@@ -24,6 +24,7 @@ export async function runJobsCommand(ctx: CommandContext, { values, positionals 
 
   const events = new EventBus((err) => ctx.io.stderr.write(`lifeboat: internal: event subscriber failed: ${String(err)}\n`));
   events.subscribe(renderer(ctx, jobs.length));
+  using _recording = recordRuns(ctx, config, events);
   const outcomes = await runJobs(config, jobs, {
     signal: ctx.signal, events, trigger: 'cli',
     host: values.host as string | undefined,
@@ -38,7 +39,7 @@ export async function runJobsCommand(ctx: CommandContext, { values, positionals 
   return jobsExitCode(outcomes, ctx.signal.aborted);
 }
 
-function renderer(ctx: CommandContext, jobCount: number): (e: RunEvent) => void {
+export function renderer(ctx: CommandContext, jobCount: number): (e: RunEvent) => void {
   const started = new Map<string, number>();
   return (e) => {
     const job = e.job ?? '';
@@ -67,7 +68,20 @@ function renderer(ctx: CommandContext, jobCount: number): (e: RunEvent) => void 
             'hint: the snapshot is safe in the primary repository; the next run copies whatever is missing\n');
         }
         break;
+      case 'forget-finished':
+        ctx.say(`job ${job}: retention in ${e.repository}: kept ${count(e.kept, 'snapshot')}, removed ${e.removed}`);
+        break;
+      case 'prune-finished':
+        ctx.say(`repository ${e.repository}: pruned: ${count(e.packsDeleted, 'pack')} deleted, ${count(e.packsRepacked, 'pack')} repacked, ${formatBytes(e.bytesFreed)} freed`);
+        break;
+      case 'check-finished':
+        if (e.ok) ctx.say(`repository ${e.repository}: check: no errors were found`);
+        else ctx.io.stderr.write(`lifeboat: repository ${e.repository}: check found ${count(e.errors, 'problem')}; damaged snapshots: ${e.damagedSnapshots.map((id) => id.slice(0, 8)).join(', ') || 'none named'}\n`);
+        break;
       case 'finished':
+        if (e.kind !== 'backup' && e.status === 'failed' && e.kind !== 'check') {
+          ctx.io.stderr.write(`lifeboat: ${e.kind} ${e.job ? `of job ${e.job} ` : ''}in ${e.repository} failed: ${e.message ?? ''}\n`);
+        }
         if (e.kind !== 'backup' || e.status === 'succeeded' || e.status === 'partial') break;
         ctx.progress.done();
         // A single job's failure is the command's error, reported the way every command's is.

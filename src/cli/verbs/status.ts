@@ -1,0 +1,102 @@
+// `lifeboat status [--json]`: per job its schedule, next run, last run, last success and age
+// against the RPO (BREACHED when older), snapshots and size; per repository its size, free
+// space and last check. Reads the run history and the repositories; no daemon needed.
+
+import type { Command } from '../command.ts';
+import { loadConfigFor } from '../job-access.ts';
+import { tryOpenHistory } from '../../app/history/open.ts';
+import { computeStatus, type JobStatus, type RepositoryStatus } from '../../app/status.ts';
+import type { RunRecord } from '../../app/history/store.ts';
+import { formatBytes } from '../progress.ts';
+import { printTable } from './snapshots.ts';
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'show each job\'s last backup against its RPO, and each repository\'s state',
+  usage: [
+    'Usage: lifeboat [--config FILE] status [--no-repositories] [--json]',
+    '',
+    'Per job: schedule and next run, last run and its status, last success and its age against',
+    'the job\'s rpo (default twice the schedule\'s period; BREACHED when older), the snapshot',
+    'count and latest size. Per repository: size, free space (local), last check.',
+    'Works with or without a running daemon: it reads the run history in state_dir.',
+    '  --no-repositories   do not open the repositories (no snapshot counts or sizes; fast, no passwords)',
+  ].join('\n'),
+  options: { 'no-repositories': { type: 'boolean' } },
+  async run(ctx, { values }) {
+    const config = await loadConfigFor(ctx);
+    const { history, warning } = tryOpenHistory(config, ctx.io.env);
+    if (warning) ctx.io.stderr.write(`lifeboat: warning: ${warning}\n`);
+    try {
+      const report = await computeStatus(config, history, { readRepositories: values['no-repositories'] !== true, signal: ctx.signal });
+      ctx.json({
+        at: report.at.toISOString(),
+        jobs: report.jobs.map(jobJson),
+        repositories: report.repositories.map(repositoryJson),
+      });
+      if (ctx.global.json) return report.jobs.some((j) => j.rpoBreached) ? 1 : 0;
+      ctx.out('Jobs');
+      printTable(ctx.out, ['Job', 'Type', 'Schedule', 'Next run', 'Last run', 'Last success', 'Age', 'RPO', 'Snapshots', 'Size'],
+        report.jobs.map((j) => [
+          j.name, j.type, j.schedule ?? '-', j.nextRun ? when(j.nextRun) : '-',
+          j.lastRun ? `${j.lastRun.status} ${when(j.lastRun.startedAt)}` : 'never',
+          j.lastSuccess?.endedAt ? when(j.lastSuccess.endedAt) : 'never',
+          j.ageSeconds !== undefined ? age(j.ageSeconds) : '-',
+          j.rpoSeconds !== undefined ? `${age(j.rpoSeconds)}${j.rpoBreached ? ' BREACHED' : ''}` : '-',
+          j.snapshots !== undefined ? String(j.snapshots) : j.snapshotsError ? '?' : '-',
+          j.latestSize !== undefined ? formatBytes(j.latestSize) : '-',
+        ]));
+      ctx.out('');
+      ctx.out('Repositories');
+      printTable(ctx.out, ['Repository', 'Location', 'Size', 'Free', 'Last check'], report.repositories.map((r) => [
+        r.name, r.location, r.sizeBytes !== undefined ? formatBytes(r.sizeBytes) : '-',
+        r.freeBytes !== undefined ? formatBytes(r.freeBytes) : '-',
+        r.lastCheck ? `${r.lastCheck.status} ${when(r.lastCheck.startedAt)}` : 'never',
+      ]));
+      for (const r of report.repositories) if (r.error) ctx.io.stderr.write(`lifeboat: repository ${r.name}: ${r.error}\n`);
+      for (const j of report.jobs) if (j.snapshotsError) ctx.io.stderr.write(`lifeboat: job ${j.name}: ${j.snapshotsError}\n`);
+      const breached = report.jobs.filter((j) => j.rpoBreached);
+      for (const j of breached) ctx.io.stderr.write(`lifeboat: job ${j.name}: RPO BREACHED: ${j.lastSuccess ? `last success ${age(j.ageSeconds!)} ago` : 'no successful backup'}, target ${age(j.rpoSeconds!)}\n`);
+      // Like a monitoring check: non-zero when a job is behind its RPO.
+      return breached.length > 0 ? 1 : 0;
+    } finally {
+      history?.close();
+    }
+  },
+};
+
+function when(d: Date): string {
+  return d.toISOString().replace('T', ' ').slice(0, 16);
+}
+
+function age(seconds: number): string {
+  if (seconds < 120) return `${Math.round(seconds)}s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 172800) return `${(seconds / 3600).toFixed(1)}h`;
+  return `${(seconds / 86400).toFixed(1)}d`;
+}
+
+function runJson(r: RunRecord | undefined): Record<string, unknown> | null {
+  if (!r) return null;
+  return {
+    id: r.id, kind: r.kind, status: r.status, trigger: r.trigger, started_at: r.startedAt.toISOString(),
+    ended_at: r.endedAt?.toISOString() ?? null, snapshot_id: r.snapshotId ?? null, total_bytes: r.totalBytes ?? null,
+    bytes_added: r.bytesAdded ?? null, error_code: r.errorCode ?? null, error_message: r.errorMessage ?? null,
+  };
+}
+
+function jobJson(j: JobStatus): Record<string, unknown> {
+  return {
+    name: j.name, type: j.type, repositories: j.repositories, schedule: j.schedule ?? null, next_run: j.nextRun?.toISOString() ?? null,
+    last_run: runJson(j.lastRun), last_success: runJson(j.lastSuccess), age_seconds: j.ageSeconds ?? null,
+    rpo_seconds: j.rpoSeconds ?? null, rpo_breached: j.rpoBreached, worst_gap_seconds: j.worstGapSeconds ?? null,
+    rto_seconds: j.rtoSeconds ?? null, snapshots: j.snapshots ?? null, latest_size: j.latestSize ?? null, running: j.running,
+  };
+}
+
+function repositoryJson(r: RepositoryStatus): Record<string, unknown> {
+  return {
+    name: r.name, location: r.location, kind: r.kind, size_bytes: r.sizeBytes ?? null, free_bytes: r.freeBytes ?? null,
+    total_bytes: r.totalBytes ?? null, last_check: runJson(r.lastCheck), last_check_success: runJson(r.lastCheckSuccess), error: r.error ?? null,
+  };
+}
