@@ -24,6 +24,7 @@ export const commands: CommandEntry[] = [
   { name: 'unlock', summary: 'remove stale locks', load: async () => (await import('./verbs/unlock.ts')).unlockCommand },
   { name: 'copy', summary: 'copy snapshots from another repository', load: async () => (await import('./verbs/copy.ts')).copyCommand },
   { name: 'key', summary: 'manage keys (passwords): list, add, remove, passwd', load: async () => (await import('./verbs/key.ts')).keyCommand },
+  { name: 'daemon', summary: 'run the jobs on their schedules; serve the API, metrics and dashboard', load: async () => (await import('./verbs/daemon.ts')).daemonCommand },
   { name: 'run', summary: 'run jobs as the daemon would: backup, retention, prune and check where due', load: async () => (await import('./verbs/run.ts')).runCommand },
   { name: 'status', summary: 'each job\'s last backup against its RPO, each repository\'s state', load: async () => (await import('./verbs/status.ts')).statusCommand },
   { name: 'alerts', summary: 'the alerts firing now (and resolved ones)', load: async () => (await import('./verbs/alerts.ts')).alertsCommand },
