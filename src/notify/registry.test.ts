@@ -25,3 +25,13 @@ test('registry: the secrets of a channel include credential headers, not ordinar
   }), ['https://example.net/h?k=1', 'whsec-0123456789abcdef', 'Bearer tok-0123456789', 'tok-0123456789', 'key-abcdef']);
   assert.deepEqual(channelSecrets({ name: 'e', type: 'email', smtp: { host: 'h', port: 25, security: 'none', user: 'u', password: 'pw-123456' }, from: 'a@b.c', to: ['d@e.f'], ...policy }), ['pw-123456']);
 });
+
+test('registry: a URL whose path is the credential is redacted in pieces too', () => {
+  assert.deepEqual(channelSecrets({ name: 's', type: 'slack', webhookUrl: 'https://hooks.slack.com/services/T024BE7LD/B08QW3N1Z/xoxAbCdEf0123456789ab', ...policy }), [
+    'https://hooks.slack.com/services/T024BE7LD/B08QW3N1Z/xoxAbCdEf0123456789ab', '/services/T024BE7LD/B08QW3N1Z/xoxAbCdEf0123456789ab',
+    'T024BE7LD', 'B08QW3N1Z', 'xoxAbCdEf0123456789ab',
+  ]);
+  assert.deepEqual(channelSecrets({ name: 'k', type: 'healthchecks', pingUrl: 'https://kuma.example.net/api/push/Qx7Rt2Lm9P?status=up&msg=OK&ping=', flavor: 'uptime-kuma', ...policy }), [
+    'https://kuma.example.net/api/push/Qx7Rt2Lm9P?status=up&msg=OK&ping=', '/api/push/Qx7Rt2Lm9P?status=up&msg=OK&ping=', '/api/push/Qx7Rt2Lm9P', 'Qx7Rt2Lm9P',
+  ]);
+});

@@ -35,10 +35,10 @@ const SECRET_HEADER = /authorization|cookie|token|secret|key|auth|password|signa
  */
 export function channelSecrets(config: NamedChannelConfig): string[] {
   switch (config.type) {
-    case 'slack': return [config.webhookUrl];
-    case 'webhook': return [config.url, ...(config.secret ? [config.secret] : []), ...Object.entries(config.headers).filter(([k]) => SECRET_HEADER.test(k)).flatMap(([, v]) => credentialParts(v))];
+    case 'slack': return urlSecrets(config.webhookUrl);
+    case 'webhook': return [...urlSecrets(config.url), ...(config.secret ? [config.secret] : []), ...Object.entries(config.headers).filter(([k]) => SECRET_HEADER.test(k)).flatMap(([, v]) => credentialParts(v))];
     case 'email': return config.smtp.password ? [config.smtp.password] : [];
-    case 'healthchecks': return [config.pingUrl];
+    case 'healthchecks': return urlSecrets(config.pingUrl);
   }
 }
 
@@ -46,4 +46,23 @@ export function channelSecrets(config: NamedChannelConfig): string[] {
 function credentialParts(value: string): string[] {
   const token = value.trim().split(/\s+/).at(-1) ?? '';
   return token !== value && token.length >= 8 ? [value, token] : [value];
+}
+
+/**
+ * A URL whose path is its credential (Slack's /services/T…/B…/<token>, a ping UUID, a push token)
+ * can come back in pieces: a receiver echoing the path, an error naming the token. Redacted are
+ * the URL, its path and query, and each token-like part of them (8+ characters with a digit).
+ */
+function urlSecrets(url: string): string[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [url];
+  }
+  const parts = [url, `${parsed.pathname}${parsed.search}`, parsed.pathname];
+  for (const piece of [...parsed.pathname.split('/'), ...parsed.searchParams.values()]) {
+    if (piece.length >= 8 && /\d/.test(piece)) parts.push(piece);
+  }
+  return [...new Set(parts.filter((p) => p.length >= 8 && p !== '/'))];
 }

@@ -29,6 +29,8 @@ export interface HttpReceiver {
   mode: Mode;
   /** Answer for `ok` (default 200 "ok"). */
   okAnswer: { status: number; body: string };
+  /** When set, answers every request (before `mode`); undefined falls through to `mode`. */
+  respond?: (req: HttpRequestSeen) => { status: number; body: string } | undefined;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -48,7 +50,13 @@ export async function httpReceiver(): Promise<HttpReceiver> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      receiver.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      const seen = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      receiver.requests.push(seen);
+      const custom = receiver.respond?.(seen);
+      if (custom) {
+        res.writeHead(custom.status, { 'content-type': 'text/plain' }).end(custom.body);
+        return;
+      }
       switch (receiver.mode) {
         case 'ok':
           res.writeHead(receiver.okAnswer.status, { 'content-type': 'text/plain' }).end(receiver.okAnswer.body);
