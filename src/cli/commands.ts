@@ -25,5 +25,6 @@ export const commands: CommandEntry[] = [
   { name: 'key', summary: 'manage keys (passwords): list, add, remove, passwd', load: async () => (await import('./verbs/key.ts')).keyCommand },
   { name: 'run', summary: 'run jobs as the daemon would: backup, retention, prune and check where due', load: async () => (await import('./verbs/run.ts')).runCommand },
   { name: 'status', summary: 'each job\'s last backup against its RPO, each repository\'s state', load: async () => (await import('./verbs/status.ts')).statusCommand },
+  { name: 'notify', summary: 'send a test notification to the configured channels', load: async () => (await import('./verbs/notify.ts')).notifyCommand },
   { name: 'config', summary: 'check the config file, print its JSON Schema', load: async () => (await import('./verbs/config.ts')).configCommand },
 ];
