@@ -92,6 +92,8 @@ export interface SmtpReceiver {
   port: number;
   messages: MailSeen[];
   mode: Mode;
+  /** Recipients to refuse with 550. */
+  refuse?: (address: string) => boolean;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -121,6 +123,10 @@ export async function smtpReceiver(opts: SmtpReceiverOptions = {}): Promise<Smtp
     onAuth(auth, _session, cb) {
       if (opts.auth && auth.username === opts.auth.user && auth.password === opts.auth.password) cb(null, { user: auth.username });
       else cb(Object.assign(new Error('Authentication credentials invalid'), { responseCode: 535 }));
+    },
+    onRcptTo(address, _session, cb) {
+      if (receiver.refuse?.(address.address)) cb(Object.assign(new Error('No such user here'), { responseCode: 550 }));
+      else cb();
     },
     onData(stream, session, cb) {
       const chunks: Buffer[] = [];

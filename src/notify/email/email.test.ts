@@ -122,3 +122,14 @@ test('email: nodemailer is loaded only when an email is sent', async () => {
   const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
   assert.equal(stdout.trim(), 'false');
 });
+
+test('email: a recipient the server refuses fails the delivery for good (the others got it)', async () => {
+  await using s = await smtpReceiver();
+  const channel = email.create({ ...config(s.port), to: ['ops@example.net', 'nobody@refused.example'], smtp: { host: '127.0.0.1', port: s.port, security: 'none' } });
+  s.refuse = (address) => address.endsWith('@refused.example');
+  const answer = await channel.send(testNotice(), AbortSignal.timeout(10_000));
+  assert.equal(answer.ok, false);
+  assert.equal(answer.permanent, true);
+  assert.match(answer.detail!, /^1 of 2 recipients refused/);
+  assert.deepEqual(s.messages.map((m) => m.to), [['ops@example.net']]);
+});

@@ -55,6 +55,8 @@ export async function sendMail(s: SmtpSend, signal: AbortSignal): Promise<Delive
       ok: refused === 0,
       ...(Number.isInteger(status) && status > 0 ? { status } : {}),
       detail: refused === 0 ? response : `${refused} of ${s.to.length} recipients refused: ${response}`,
+      // The others have it: sending again would repeat it to them and be refused for the same addresses.
+      ...(refused > 0 ? { permanent: true } : {}),
     };
   } catch (err) {
     if (signal.aborted) throw signal.reason;
