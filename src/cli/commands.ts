@@ -29,5 +29,6 @@ export const commands: CommandEntry[] = [
   { name: 'status', summary: 'each job\'s last backup against its RPO, each repository\'s state', load: async () => (await import('./verbs/status.ts')).statusCommand },
   { name: 'alerts', summary: 'the alerts firing now (and resolved ones)', load: async () => (await import('./verbs/alerts.ts')).alertsCommand },
   { name: 'report', summary: 'a day\'s, week\'s or month\'s backups: failures, RPO, sizes, growth, cost', load: async () => (await import('./verbs/report.ts')).reportCommand },
+  { name: 'notify', summary: 'send a test notification to the configured channels', load: async () => (await import('./verbs/notify.ts')).notifyCommand },
   { name: 'config', summary: 'check the config file, print its JSON Schema', load: async () => (await import('./verbs/config.ts')).configCommand },
 ];
