@@ -32,7 +32,7 @@ export async function runDaemonProcess(opts: DaemonProcessOptions): Promise<numb
     server = await startServer(services, opts.listen ? { listen: opts.listen } : {});
   } catch (err) {
     log.fatal({ err }, 'cannot start the HTTP server');
-    services.close();
+    await services.close();
     throw err;
   }
   const daemon = new Daemon(services);
@@ -46,7 +46,7 @@ export async function runDaemonProcess(opts: DaemonProcessOptions): Promise<numb
   } finally {
     process.off('SIGHUP', onHup);
     await server.close();
-    services.close();
+    await services.close();
   }
   return 0;
 }

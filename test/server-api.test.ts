@@ -240,11 +240,11 @@ test('the OpenAPI document is 3.1, valid, generated from the routes with their s
     ['/healthz', 'get'], ['/metrics', 'get'], ['/api/v1/jobs', 'get'], ['/api/v1/jobs/{job}', 'get'],
     ['/api/v1/jobs/{job}/snapshots', 'get'], ['/api/v1/jobs/{job}/run', 'post'], ['/api/v1/runs', 'get'],
     ['/api/v1/runs/{id}', 'get'], ['/api/v1/runs/{id}/events', 'get'], ['/api/v1/repositories', 'get'],
-    ['/api/v1/repositories/{repo}/check', 'post'], ['/api/v1/repositories/{repo}/prune', 'post'],
+    ['/api/v1/repositories/{repo}/check', 'post'], ['/api/v1/repositories/{repo}/prune', 'post'], ['/api/v1/alerts', 'get'],
   ];
   for (const [path, method] of expected) assert.ok(doc.paths[path]?.[method], `${method} ${path}`);
   assert.deepEqual(Object.keys(doc.paths).sort(), [...new Set(expected.map(([p]) => p))].sort());
-  for (const name of ['Run', 'RunsPage', 'Job', 'Jobs', 'Repository', 'Repositories', 'Snapshot', 'Snapshots', 'Submitted', 'Error', 'Health']) {
+  for (const name of ['Alert', 'Alerts', 'Run', 'RunsPage', 'Job', 'Jobs', 'Repository', 'Repositories', 'Snapshot', 'Snapshots', 'Submitted', 'Error', 'Health']) {
     assert.ok(doc.components.schemas[name], name);
   }
   assert.ok(doc.components.securitySchemes.bearerAuth);

@@ -100,9 +100,11 @@ test('a queued run that never starts (the runner stopped) ends its stream as abo
     await stopping;
     await writeFile(join(ws.dir, 'go'), '');
     const q = await queuedEvents;
-    assert.deepEqual(q.map((e) => e.event), ['finished']);
-    assert.equal(q[0]!.data.status, 'aborted');
-    assert.equal(q[0]!.data.job, 'other');
+    // The runner records the run it drops as aborted: started, then finished.
+    assert.deepEqual(q.map((e) => e.event), ['started', 'finished']);
+    assert.equal(q[1]!.data.status, 'aborted');
+    assert.equal(q[1]!.data.job, 'other');
+    assert.equal(ws.services.history.get(queued.run_id)?.status, 'aborted', 'and it is in the history');
     const g = await gateEvents;
     assert.equal(g.at(-1)!.event, 'finished');
     assert.equal(g.at(-1)!.data.status, 'aborted');

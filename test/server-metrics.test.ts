@@ -22,7 +22,7 @@ const EXPECTED = [
   'lifeboat_job_last_success_timestamp_seconds', 'lifeboat_job_last_run_timestamp_seconds', 'lifeboat_job_runs_total',
   'lifeboat_job_duration_seconds', 'lifeboat_job_added_bytes', 'lifeboat_job_snapshot_bytes', 'lifeboat_job_rpo_seconds',
   'lifeboat_job_running', 'lifeboat_repository_bytes', 'lifeboat_repository_free_bytes',
-  'lifeboat_repository_check_last_success_timestamp_seconds', 'lifeboat_build_info',
+  'lifeboat_repository_check_last_success_timestamp_seconds', 'lifeboat_build_info', 'lifeboat_alert_firing',
 ];
 
 let ws: ServerWorkspace;

@@ -20,7 +20,8 @@ interface EventBase {
 }
 
 export type RunEvent =
-  | EventBase & { type: 'started'; kind: RunKind; trigger: RunTrigger }
+  /** `skipped`: the run was refused at once (its job was still running); `finished` follows immediately. */
+  | EventBase & { type: 'started'; kind: RunKind; trigger: RunTrigger; skipped?: boolean }
   | EventBase & { type: 'progress'; kind: RunKind; files: number; bytesRead: number; bytesAdded: number; path?: string }
   | EventBase & {
     type: 'snapshot-saved'; snapshotId: string; files: number; bytesProcessed: number; bytesAdded: number;

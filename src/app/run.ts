@@ -61,13 +61,16 @@ export async function asRun<T>(kind: RunKind, ctx: RunContext, work: (run: Activ
   return result;
 }
 
-/** A run that did not happen (its job was still running): recorded, so overlaps are visible. */
-export function skippedRun(kind: RunKind, ctx: Omit<RunContext, 'signal'>, message: string): string {
+/**
+ * A run that did not happen — skipped (its job was still running) or aborted before it started
+ * (the daemon stopped while it waited) — recorded all the same, so nothing goes unseen.
+ */
+export function skippedRun(kind: RunKind, ctx: Omit<RunContext, 'signal'>, message: string, status: 'skipped' | 'aborted' = 'skipped'): string {
   const events = ctx.events ?? noEvents;
   const at = (ctx.clock ?? systemClock).now();
   const runId = ctx.runId ?? newRunId(at);
   const base = { runId, ...(ctx.job !== undefined ? { job: ctx.job } : {}), ...(ctx.repository !== undefined ? { repository: ctx.repository } : {}) };
-  events.emit({ ...base, type: 'started', kind, trigger: ctx.trigger ?? 'schedule', at });
-  events.emit({ ...base, type: 'finished', kind, at, durationMs: 0, status: 'skipped', exitCode: 0, errorCode: 'skipped', message });
+  events.emit({ ...base, type: 'started', kind, trigger: ctx.trigger ?? 'schedule', at, skipped: true });
+  events.emit({ ...base, type: 'finished', kind, at, durationMs: 0, status, exitCode: status === 'aborted' ? 130 : 0, errorCode: status, message });
   return runId;
 }

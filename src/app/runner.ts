@@ -92,9 +92,13 @@ export class Runner {
         ...(task.repositories.exclusive ?? []).map((r) => [r, true] as const),
       ].sort((a, b) => a[0].localeCompare(b[0]));
       for (const [repo, exclusive] of wants) releases.push(await this.#gate(repo).acquire(exclusive));
+      if (entry.ac.signal.aborted) {
+        skippedRun(task.kind, { events: this.#events, clock: this.#clock, runId: entry.runId, job: task.job, repository: task.repository, trigger: task.trigger },
+          'aborted before it started: the process is stopping', 'aborted');
+        return;
+      }
       entry.state = 'running';
       entry.since = this.#clock.now();
-      if (entry.ac.signal.aborted) return;
       await task.run({ runId: entry.runId, signal: entry.ac.signal, trigger: task.trigger });
     } catch (err) {
       // The run's own events already say how it failed; this is for the process's log.

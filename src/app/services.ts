@@ -21,6 +21,9 @@ import { Runner, type SubmitResult } from './runner.ts';
 import { stateDirFor } from './state-dir.ts';
 import { computeStatus, type StatusReport } from './status.ts';
 import { NotFoundError } from '../errors.ts';
+import { Notifier } from './notifications/notifier.ts';
+import { makeReport } from './report-run.ts';
+import { renderReport, reportTitle, type ReportPeriod } from './report.ts';
 
 export interface ServicesOptions {
   configFile: string;
@@ -39,6 +42,7 @@ export class Services {
   readonly events: EventBus;
   readonly history: History;
   readonly runner: Runner;
+  readonly notifier: Notifier;
   #config: LoadedConfig;
 
   private constructor(opts: ServicesOptions, config: LoadedConfig) {
@@ -52,6 +56,9 @@ export class Services {
     this.history = History.open(stateDirFor(config, opts.env));
     this.events.subscribe(historyRecorder(this.history, (t) => this.redactor.redact(t)));
     this.events.subscribe((e) => this.#logEvent(e));
+    // After the recorder: a run's notification is built from its complete record.
+    this.notifier = new Notifier({ config: () => this.#config, history: this.history, redactor: this.redactor, clock: this.clock, log: this.log, mode: 'background' });
+    this.events.subscribe(this.notifier.subscriber());
     this.runner = new Runner({
       events: this.events, clock: this.clock, concurrency: config.defaults.concurrency,
       onError: (err, task) => this.log.debug({ err, task: task.key }, 'run ended with an error'),
@@ -107,6 +114,15 @@ export class Services {
     });
   }
 
+  /** Builds the report of a period and sends it to `channels`. */
+  async sendReport(period: ReportPeriod, channels: readonly string[], signal: AbortSignal): Promise<void> {
+    const report = await makeReport(this.#config, this.history, period, { readRepositories: true, signal, clock: this.clock });
+    this.notifier.sendReport({
+      period, title: reportTitle(report), text: renderReport(report, 'text'), markdown: renderReport(report, 'markdown'),
+      html: renderReport(report, 'html'), json: report,
+    }, channels);
+  }
+
   status(opts: { readRepositories?: boolean; signal: AbortSignal }): Promise<StatusReport> {
     const running = new Set(this.runner.active().filter((t) => t.kind === 'backup' && t.job).map((t) => t.job!));
     return computeStatus(this.#config, this.history, { ...opts, clock: this.clock, running });
@@ -132,7 +148,9 @@ export class Services {
     }
   }
 
-  close(): void {
+  /** Delivers what is queued (within `graceMs`), then closes the history. */
+  async close(graceMs = 5000): Promise<void> {
+    await this.notifier.close(graceMs);
     this.history.close();
   }
 }

@@ -88,7 +88,8 @@ export function worstGapMs(successEnds: readonly Date[], since: Date, now: Date)
 }
 
 export function jobStatus(job: JobConfig, history: History | undefined, now: Date, running = false): JobStatus {
-  const lastRun = history?.latest({ job: job.name, kind: 'backup' });
+  // A skipped slot is not a run: the last run is the newest that actually ran (or runs).
+  const lastRun = history?.list({ job: job.name, kind: 'backup', limit: 50 }).find((r) => r.status !== 'skipped');
   const successes = history?.backups(job.name, { since: new Date(now.getTime() - 30 * DAY_MS) }) ?? [];
   const lastSuccess = history?.backups(job.name, { limit: 1 })[0];
   const rpo = rpoTargetMs(job, now);

@@ -11,6 +11,7 @@ import { tryOpenHistory } from '../app/history/open.ts';
 import type { History } from '../app/history/store.ts';
 import { historyRecorder } from '../app/history/recorder.ts';
 import { Redactor } from '../app/redact.ts';
+import { Notifier } from '../app/notifications/notifier.ts';
 
 export type { JobAccess };
 
@@ -26,14 +27,33 @@ export async function accessForJob(ctx: CommandContext, jobName: string): Promis
   return { ...found, access: { ...found.access, warn: warnTo(ctx) } };
 }
 
-/** Records the runs of a command with a config in the history (a warning if it can't). */
-export function recordRuns(ctx: CommandContext, config: LoadedConfig, events: EventBus): Disposable & { history?: History } {
+/**
+ * For a command that runs jobs with a config: records its runs in the history, sends their
+ * notifications and the alerts they raise or resolve (delivered before the command exits, within
+ * NOTIFY_DEADLINE_MS). A history that cannot be opened is a warning, never a failed backup.
+ */
+export function observeRuns(ctx: CommandContext, config: LoadedConfig, events: EventBus): AsyncDisposable & { history?: History } {
   const { history, warning } = tryOpenHistory(config, ctx.io.env);
   if (!history) {
     if (warning) ctx.io.stderr.write(`lifeboat: warning: ${warning}\n`);
-    return { [Symbol.dispose]() {} };
+    return { async [Symbol.asyncDispose]() {} };
   }
   const redactor = new Redactor(config.secrets, ctx.io.env);
-  const unsubscribe = events.subscribe(historyRecorder(history, (t) => redactor.redact(t)));
-  return { history, [Symbol.dispose]() { unsubscribe(); history.close(); } };
+  const offRecorder = events.subscribe(historyRecorder(history, (t) => redactor.redact(t)));
+  const notifier = new Notifier({ config: () => config, history, redactor, mode: 'collect' });
+  const offNotifier = events.subscribe(notifier.subscriber());
+  return {
+    history,
+    async [Symbol.asyncDispose]() {
+      offRecorder();
+      offNotifier();
+      try {
+        await notifier.flush(NOTIFY_DEADLINE_MS);
+      } finally {
+        history.close();
+      }
+    },
+  };
 }
+
+const NOTIFY_DEADLINE_MS = 15_000;

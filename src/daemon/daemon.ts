@@ -10,11 +10,14 @@ import type { Services } from '../app/services.ts';
 import { Scheduler, type ScheduleEntry, type Timers } from './scheduler.ts';
 
 const DAY_MS = 86_400_000;
+/** How often alert rules are evaluated between runs (stale, disk low, copy behind); LIFEBOAT_ALERT_INTERVAL overrides (ms). */
+const ALERT_INTERVAL_MS = 60_000;
 
 export class Daemon {
   #services: Services;
   #scheduler: Scheduler;
   #housekeeping: NodeJS.Timeout | undefined;
+  #alertTimer: NodeJS.Timeout | undefined;
 
   constructor(services: Services, opts: { timers?: Timers } = {}) {
     this.#services = services;
@@ -34,6 +37,10 @@ export class Daemon {
     this.#schedule();
     this.#scheduler.start();
     this.#catchUp();
+    // Stale backups, low disks and copies falling behind happen between runs too.
+    void s.notifier.evaluateAlerts();
+    this.#alertTimer = setInterval(() => void s.notifier.evaluateAlerts(), Number(s.env.LIFEBOAT_ALERT_INTERVAL ?? ALERT_INTERVAL_MS));
+    this.#alertTimer.unref();
     s.log.info({ jobs: s.config().jobs.length, scheduled: this.#scheduler.upcoming().length, config: s.configFile }, 'daemon started');
   }
 
@@ -57,6 +64,7 @@ export class Daemon {
     const s = this.#services;
     this.#scheduler.stop();
     if (this.#housekeeping) clearInterval(this.#housekeeping);
+    if (this.#alertTimer) clearInterval(this.#alertTimer);
     const grace = s.config().defaults.stopTimeout;
     const active = s.runner.active();
     if (active.length > 0) s.log.info({ running: active.map((t) => t.key), grace_ms: grace }, 'stopping: waiting for running work');
@@ -87,6 +95,11 @@ export class Daemon {
         entries.push({ key, schedule: withZone(repo.check.schedule, config.defaults.timezone), fire: () => s.submitCheck(repo.name, 'schedule') });
       }
     }
+    config.reports.forEach((r, i) => {
+      entries.push({ key: `report:${i}:${r.period}`, schedule: r.schedule, fire: () => {
+        s.sendReport(r.period, r.channels, new AbortController().signal).catch((err: unknown) => s.log.error({ err, period: r.period }, 'report failed'));
+      } });
+    });
     this.#scheduler.set(entries);
   }
 

@@ -141,6 +141,18 @@ export function createMetrics(services: Services, opts: MetricsOptions = {}): Se
     if (e.repository !== undefined && WRITES_REPOSITORY.has(e.kind)) sizes.invalidate(e.repository);
   });
 
+  new Gauge({
+    name: 'lifeboat_alert_firing', help: 'Alerts firing now, 1 per job (or repository) and alert name.',
+    labelNames: ['job', 'repository', 'alert'], registers: [registry],
+    collect() {
+      this.reset();
+      // Only the labels that apply: {job, alert} for a job's, {repository, alert} for a repository's.
+      for (const a of services.history.alerts.list({ state: 'firing' })) {
+        this.set({ alert: a.name, ...(a.job !== undefined ? { job: a.job } : {}), ...(a.repository !== undefined ? { repository: a.repository } : {}) }, 1);
+      }
+    },
+  });
+
   repositoryGauge('lifeboat_repository_bytes', 'Bytes of the pack, index and snapshot files of a repository (read at most every 5 minutes).',
     (r, s) => s.repositoryBytes.get(r.name));
   repositoryGauge('lifeboat_repository_free_bytes', 'Free bytes of the filesystem holding a local repository.', (r) => r.freeBytes);

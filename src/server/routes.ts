@@ -13,7 +13,7 @@ import { errorBody } from './http-errors.ts';
 import { jobJson, repositoryJson, runJson } from './json.ts';
 import { runEventStream, type RunStreamOptions } from './run-events.ts';
 import {
-  ErrorSchema, JobParam, JobSchema, JobsSchema, RepositoriesSchema, RepositoryParam, RunIdParam, RunSchema, RunsPageSchema,
+  AlertsQuerySchema, AlertsSchema, ErrorSchema, JobParam, JobSchema, JobsSchema, RepositoriesSchema, RepositoryParam, RunIdParam, RunSchema, RunsPageSchema,
   RunsQuerySchema, SnapshotsSchema, SubmittedSchema,
 } from './schemas.ts';
 
@@ -85,6 +85,11 @@ const routes = {
     method: 'get', path: '/api/v1/repositories', tags: ['repositories'], summary: 'Every repository: size (read from storage), free space, last check',
     responses: { 200: json(RepositoriesSchema, 'The repositories of the config; one that cannot be read has `error`.'), ...errors },
   }),
+  alerts: createRoute({
+    method: 'get', path: '/api/v1/alerts', tags: ['alerts'], summary: 'Alerts firing now (or resolved, or all), firing first',
+    request: { query: AlertsQuerySchema },
+    responses: { 200: json(AlertsSchema, 'Alerts as last evaluated.'), ...errors },
+  }),
   check: createRoute({
     method: 'post', path: '/api/v1/repositories/{repo}/check', tags: ['repositories'], summary: 'Check the repository now',
     request: { params: RepositoryParam }, responses: submitted,
@@ -133,6 +138,18 @@ export function registerApiRoutes(app: OpenAPIHono, ctx: RouteContext): void {
     const run = services.history.get(id);
     if (!run) throw new NotFoundError(`run ${id}: no such run`, { hint: 'run IDs are listed by GET /api/v1/runs' });
     return c.json(r.redactValue(runJson(run)), 200);
+  });
+
+  app.openapi(routes.alerts, (c) => {
+    const { state } = c.req.valid('query');
+    const alerts = services.history.alerts.list(state === 'all' ? {} : { state });
+    return c.json(r.redactValue({
+      alerts: alerts.map((a) => ({
+        name: a.name, state: a.state, ...(a.job !== undefined ? { job: a.job } : {}), ...(a.repository !== undefined ? { repository: a.repository } : {}),
+        message: a.message, details: a.details, fired_at: a.firedAt.toISOString(),
+        ...(a.resolvedAt ? { resolved_at: a.resolvedAt.toISOString() } : {}), ...(a.lastNotifiedAt ? { last_notified_at: a.lastNotifiedAt.toISOString() } : {}),
+      })),
+    }), 200);
   });
 
   app.openapi(routes.runEvents, (c) => runEventStream(c, services, c.req.valid('param').id, ctx.closing, ctx.stream));

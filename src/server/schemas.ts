@@ -86,6 +86,23 @@ export const RepositorySchema = z.object({
 
 export const RepositoriesSchema = z.object({ repositories: z.array(RepositorySchema) }).openapi('Repositories');
 
+export const AlertSchema = z.object({
+  name: z.enum(['failed', 'stale', 'size_anomaly', 'disk_low', 'copy_behind', 'check_failed', 'drill_failed', 'rto_exceeded']),
+  state: z.enum(['firing', 'resolved']),
+  job: z.string().optional(),
+  repository: z.string().optional(),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()),
+  fired_at: z.string().openapi({ format: 'date-time' }),
+  resolved_at: z.string().optional().openapi({ format: 'date-time' }),
+  last_notified_at: z.string().optional().openapi({ format: 'date-time' }),
+}).openapi('Alert');
+
+export const AlertsSchema = z.object({ alerts: z.array(AlertSchema) }).openapi('Alerts');
+export const AlertsQuerySchema = z.object({
+  state: z.enum(['firing', 'resolved', 'all']).default('firing').openapi({ description: 'Which alerts (default: those firing).' }),
+});
+
 export const SnapshotSchema = z.looseObject({
   id: z.string(),
   short_id: z.string(),

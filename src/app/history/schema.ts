@@ -59,6 +59,15 @@ const MIGRATIONS: readonly string[] = [
      detail TEXT
    );
    CREATE INDEX deliveries_at ON deliveries (at);`,
+  // Counts of runs whose rows history.keep removed: counters (lifeboat_job_runs_total) must
+  // never go down.
+  `CREATE TABLE run_counts_removed (
+     job TEXT NOT NULL DEFAULT '',
+     kind TEXT NOT NULL,
+     status TEXT NOT NULL,
+     n INTEGER NOT NULL,
+     PRIMARY KEY (job, kind, status)
+   );`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

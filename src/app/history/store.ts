@@ -152,8 +152,11 @@ export class History {
 
   /** Counts per (job, kind, status), for counters that survive a restart. */
   counts(): Array<{ job: string | undefined; kind: RunKind; status: string; count: number }> {
-    return (this.#db.prepare('SELECT job, kind, status, count(*) AS n FROM runs GROUP BY job, kind, status').all() as Row[])
-      .map((r) => ({ job: (r.job as string | null) ?? undefined, kind: r.kind as RunKind, status: r.status as string, count: Number(r.n) }));
+    const rows = this.#db.prepare(`SELECT job, kind, status, sum(n) AS n FROM (
+        SELECT coalesce(job, '') AS job, kind, status, count(*) AS n FROM runs GROUP BY 1, 2, 3
+        UNION ALL SELECT job, kind, status, n FROM run_counts_removed)
+      GROUP BY job, kind, status`).all() as Row[];
+    return rows.map((r) => ({ job: r.job === '' ? undefined : String(r.job), kind: r.kind as RunKind, status: r.status as string, count: Number(r.n) }));
   }
 
   /**
@@ -173,8 +176,19 @@ export class History {
 
   /** Deletes runs that ended before `cutoff`; returns how many. */
   forgetBefore(cutoff: Date): number {
-    const r = this.#db.prepare("DELETE FROM runs WHERE status <> 'running' AND started_at < ?").run(cutoff.getTime());
-    return Number(r.changes);
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      // Their counts move to run_counts_removed, so counts() never goes down.
+      this.#db.prepare(`INSERT INTO run_counts_removed (job, kind, status, n)
+          SELECT coalesce(job, ''), kind, status, count(*) FROM runs WHERE status <> 'running' AND started_at < ? GROUP BY 1, 2, 3
+        ON CONFLICT (job, kind, status) DO UPDATE SET n = n + excluded.n`).run(cutoff.getTime());
+      const r = this.#db.prepare("DELETE FROM runs WHERE status <> 'running' AND started_at < ?").run(cutoff.getTime());
+      this.#db.exec('COMMIT');
+      return Number(r.changes);
+    } catch (err) {
+      this.#db.exec('ROLLBACK');
+      throw err;
+    }
   }
 }
 

@@ -3,7 +3,7 @@
 
 import type { CommandContext, ParsedArgs } from '../command.ts';
 import { stringList, warnTo } from '../access.ts';
-import { loadConfigFor, recordRuns } from '../job-access.ts';
+import { loadConfigFor, observeRuns } from '../job-access.ts';
 import { jobsExitCode, runJobs, type JobOutcome, type JobResult } from '../../app/jobs.ts';
 import { EventBus, type RunEvent } from '../../app/events.ts';
 import { UsageError } from '../../errors.ts';
@@ -24,7 +24,7 @@ export async function runJobsCommand(ctx: CommandContext, { values, positionals 
 
   const events = new EventBus((err) => ctx.io.stderr.write(`lifeboat: internal: event subscriber failed: ${String(err)}\n`));
   events.subscribe(renderer(ctx, jobs.length));
-  using _recording = recordRuns(ctx, config, events);
+  await using _observing = observeRuns(ctx, config, events);
   const outcomes = await runJobs(config, jobs, {
     signal: ctx.signal, events, trigger: 'cli', warn: warnTo(ctx),
     host: values.host as string | undefined,

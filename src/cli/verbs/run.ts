@@ -3,7 +3,7 @@
 
 import type { Command } from '../command.ts';
 import { stringList } from '../access.ts';
-import { loadConfigFor, recordRuns } from '../job-access.ts';
+import { loadConfigFor, observeRuns } from '../job-access.ts';
 import { EventBus } from '../../app/events.ts';
 import { jobsExitCode } from '../../app/jobs.ts';
 import { runCycles } from '../../app/run-cycle.ts';
@@ -32,7 +32,7 @@ export const runCommand: Command = {
     if (jobs.length === 0) throw new UsageError(`run: ${config.file} defines no jobs`);
     const events = new EventBus((err) => ctx.io.stderr.write(`lifeboat: internal: event subscriber failed: ${String(err)}\n`));
     events.subscribe(renderer(ctx, Math.max(2, jobs.length)));
-    using recording = recordRuns(ctx, config, events);
+    await using recording = observeRuns(ctx, config, events);
     const out = await runCycles(config, jobs, recording.history, { signal: ctx.signal, events, trigger: 'cli' });
     ctx.progress.done();
     const backups = out.jobs.map((o) => (o.ok ? { job: o.job, ok: true as const, result: o.result.backup } : o));
