@@ -78,7 +78,7 @@ ${opts.jobs.replaceAll('DIR', dir)}`;
     async close() {
       await server.close();
       await services.runner.stop(5_000);
-      services.close();
+      await services.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
