@@ -7,7 +7,7 @@ import { backupStreams } from '../engine/archiver/stream-archiver.ts';
 import type { BackupPathsOptions, BackupResult, BackupStreamsOptions } from '../engine/archiver/types.ts';
 import { NotFoundError } from '../errors.ts';
 import type { StreamEntry } from '../sources/types.ts';
-import { commandStream, stdinStream } from '../sources/command/command-stream.ts';
+import { commandStream, stdinStream } from '../sources/command/index.ts';
 import { jobEnvOverlay } from '../sources/child-env.ts';
 import type { Readable } from 'node:stream';
 import { loadIndexForWriting } from '../engine/repair/load-index.ts';

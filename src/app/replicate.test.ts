@@ -1,3 +1,4 @@
+// Needs: the restic binary — not part of npm run test:unit.
 // replicateToRepositories and locateSnapshots on local repositories: a failing target gets an
 // error result while the others get their copy, the primary is untouched, the next run catches
 // up, and the locations view shows which repository holds which snapshot.

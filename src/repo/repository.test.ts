@@ -1,3 +1,4 @@
+// Needs: the restic binary — not part of npm run test:unit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

@@ -1,3 +1,4 @@
+// Needs: the restic binary — not part of npm run test:unit.
 // Repositories written by the real restic (v1 and v2): we open them, list snapshots, walk the
 // trees and reassemble every file, comparing with the source bytes.
 import { test } from 'node:test';

@@ -1,3 +1,4 @@
+// Needs: the restic binary — not part of npm run test:unit.
 // The archiver and restorer against the real restic 0.14 binary, both ways, in one local
 // repository: our backup passes `restic check --read-data` and `restic restore` gives the same
 // tree; restic's backup of the same tree adds no data blobs and restores identically with our

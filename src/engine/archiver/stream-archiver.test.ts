@@ -1,3 +1,4 @@
+// Needs: the restic binary — not part of npm run test:unit.
 // Stream backups: a command's stdout round-trips through dump byte-identical (and through
 // restic's dump); a command that fails half-way leaves no snapshot and a clean repository;
 // an abort stops the backup without a snapshot.

@@ -1,3 +1,4 @@
+// Needs: the restic binary — not part of npm run test:unit.
 // checkRepository against real repositories, with the real restic binary as the oracle:
 // clean repos (ours and restic's, v1 and v2) pass both; a flipped byte, a deleted pack and a
 // deleted index are reported with the snapshots and paths they affect.

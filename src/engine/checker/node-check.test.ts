@@ -1,3 +1,4 @@
+// Needs: the restic binary — not part of npm run test:unit.
 // Tree nodes restic's check rejects must fail our check too: field values that do not decode
 // into restic's typed node (mode, ids, sizes, times, xattrs) and invalid node types. restic 0.14
 // is the oracle for each case on a real repository.

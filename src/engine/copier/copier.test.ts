@@ -1,3 +1,4 @@
+// Needs: the restic binary — not part of npm run test:unit.
 // copySnapshots between local repositories, with restic 0.14 as the oracle: the copy passes
 // `restic check --read-data` in a target with another password (re-encrypted) and another format
 // version, restores byte-identical, copies only what is missing, and agrees with `restic copy`

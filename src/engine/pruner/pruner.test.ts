@@ -1,3 +1,4 @@
+// Needs: the restic binary — not part of npm run test:unit.
 // Unit tests of the pruner over small repositories: duplicates, unreferenced packs, damage
 // that makes prune refuse, max-unused parsing and the repack primitives. restic checks results.
 

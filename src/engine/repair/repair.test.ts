@@ -1,3 +1,4 @@
+// Needs: the restic binary — not part of npm run test:unit.
 // repair snapshots on damage a backup cannot heal, with restic as the judge: a damaged tree
 // blob (its directory becomes empty, its siblings stay), a missing data pack (files lose the
 // blobs it held), an unreadable root tree (the snapshot is unrepairable and forgotten).

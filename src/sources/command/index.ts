@@ -35,3 +35,6 @@ export const command = defineSource({
     }),
   },
 });
+
+// `backup --stdin` and `--stdin-from-command` use the engine's streams directly.
+export { commandStream, stdinStream } from './command-stream.ts';

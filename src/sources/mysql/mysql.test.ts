@@ -1,3 +1,4 @@
+// Needs: MariaDB on 127.0.0.1:3306 — not part of npm run test:unit.
 // Integration tests against the real MariaDB on 127.0.0.1:3306: dump → stream → restore into a
 // new database, compared by checksums and SHOW CREATE; partial restore; failures.
 

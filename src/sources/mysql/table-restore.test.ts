@@ -1,3 +1,4 @@
+// Needs: MariaDB on 127.0.0.1:3306 — not part of npm run test:unit.
 // Table restore against the real MariaDB on 127.0.0.1:3306: restored tables have the source's
 // SHOW CREATE TABLE (keys, AUTO_INCREMENT counter, FKs, checks) and triggers, an insert without
 // an ID continues the counter, and an FK to a table that was not restored is dropped and

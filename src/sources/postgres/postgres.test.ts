@@ -1,3 +1,4 @@
+// Needs: PostgreSQL on 127.0.0.1:5432 — not part of npm run test:unit.
 // Integration tests against the real PostgreSQL on 127.0.0.1:5432: dump → stream → restore
 // into a new database, compared table by table and by schema; failures with clear errors.
 

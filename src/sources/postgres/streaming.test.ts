@@ -1,3 +1,4 @@
+// Needs: PostgreSQL on 127.0.0.1:5432 — not part of npm run test:unit.
 // Bounded memory: a ~60 MB dump piped from pg_dump straight into pg_restore (no file) must
 // not accumulate in this process. We sample heap + array buffers while the bytes flow.
 

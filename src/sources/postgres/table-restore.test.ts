@@ -1,3 +1,4 @@
+// Needs: PostgreSQL on 127.0.0.1:5432 — not part of npm run test:unit.
 // Table restore against the real PostgreSQL on 127.0.0.1:5432: a restored table has the same
 // definition as its source (`pg_dump --schema-only -t`: keys, indexes, defaults, owned sequence,
 // checks, FKs, triggers, comments), works (an insert without an ID continues the sequence, the

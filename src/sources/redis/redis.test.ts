@@ -1,3 +1,4 @@
+// Needs: redis-server — not part of npm run test:unit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, readdir } from 'node:fs/promises';
