@@ -15,7 +15,7 @@
 import { IntegrityError } from '../../errors.ts';
 import type { Repository } from '../../repo/repository-api.ts';
 import { listIndexFiles, listPackFiles } from '../../repo/repack.ts';
-import type { BlobLocation, PackId } from '../../repo/types.ts';
+import type { BlobLocation, IndexId, PackId } from '../../repo/types.ts';
 import { markUsedBlobs } from './mark.ts';
 import type { MaxUnused, PackUsage, PlanOptions, PrunePlan, RepackPack } from './types.ts';
 
@@ -41,8 +41,27 @@ interface PackInfo {
   types: Set<string>;
 }
 
+/** Everything a prune decision rests on, as read from the repository (gatherPruneFacts). */
+export interface PruneFacts {
+  snapshots: number;
+  indexFiles: IndexId[];
+  /** Pack files in storage: ID → size. */
+  files: ReadonlyMap<PackId, number>;
+  /** Every blob the index lists (a blob in several packs appears once per pack). */
+  blobs: Iterable<BlobLocation>;
+  /** Blobs the snapshots reach. */
+  used: { trees: ReadonlySet<string>; data: ReadonlySet<string> };
+}
+
 /** Reads snapshots, index and pack list, marks used blobs and decides. Call under an exclusive lock. */
 export async function planPrune(repo: PlanRepository, opts: PlanOptions = {}): Promise<PrunePlan> {
+  const facts = await gatherPruneFacts(repo, opts);
+  await opts.onProgress?.({ phase: 'plan' });
+  return decidePrune(facts, opts);
+}
+
+/** The I/O half: what the snapshots use against what the index and storage hold. */
+export async function gatherPruneFacts(repo: PlanRepository, opts: PlanOptions = {}): Promise<PruneFacts> {
   const { signal } = opts;
   // Order matters (restic-format 2.12): snapshots first, then the index, then the pack files.
   // Under the exclusive lock nothing changes meanwhile, but the order is also right without it.
@@ -52,10 +71,14 @@ export async function planPrune(repo: PlanRepository, opts: PlanOptions = {}): P
   await repo.loadIndex(signal);
   const files = await listPackFiles(repo.storage, signal);
   const used = await markUsedBlobs(repo, snapshots, { signal, onTree: (done) => opts.onProgress?.({ phase: 'mark', done }) });
-  await opts.onProgress?.({ phase: 'plan' });
+  return { snapshots: snapshots.length, indexFiles, files, blobs: repo.listBlobs(), used };
+}
 
+/** The deciding half: pure, so it is pinned by golden tests (plan.test.ts). */
+export function decidePrune(facts: PruneFacts, opts: Pick<PlanOptions, 'maxUnused' | 'maxRepackBytes'> = {}): PrunePlan {
+  const { files, used } = facts;
   const packs = new Map<PackId, PackInfo>();
-  for (const b of repo.listBlobs()) {
+  for (const b of facts.blobs) {
     let p = packs.get(b.pack);
     if (!p) packs.set(b.pack, (p = { id: b.pack, size: files.get(b.pack) ?? -1, blobs: [], naiveUsed: 0, types: new Set() }));
     p.blobs.push(b);
@@ -144,7 +167,7 @@ export async function planPrune(repo: PlanRepository, opts: PlanOptions = {}): P
   const sortById = <T extends { id: string }>(l: T[]) => l.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return {
     stats: {
-      snapshots: snapshots.length,
+      snapshots: facts.snapshots,
       trees: used.trees.size,
       usedBlobs, usedBytes, unusedBlobs, unusedBytes, duplicateBlobs, duplicateBytes,
       packsTotal: files.size,
@@ -158,11 +181,11 @@ export async function planPrune(repo: PlanRepository, opts: PlanOptions = {}): P
     repack: sortById(repack),
     keep: sortById(keep),
     unreferenced: sortById(unreferenced),
-    indexFiles: indexFiles.sort(),
+    indexFiles: [...facts.indexFiles].sort(),
     nothingToDo: remove.length === 0 && repack.length === 0 && unreferenced.length === 0,
   };
 }
 
-function isUsed(used: { trees: Set<string>; data: Set<string> }, b: BlobLocation): boolean {
+function isUsed(used: PruneFacts['used'], b: BlobLocation): boolean {
   return (b.type === 'tree' ? used.trees : used.data).has(b.id);
 }
