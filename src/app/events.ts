@@ -40,7 +40,6 @@ export type RunEvent =
     snapshotId?: string; bytesAdded?: number; bytesProcessed?: number; files?: number;
   };
 
-export type RunEventType = RunEvent['type'];
 export type Subscriber = (event: RunEvent) => void;
 
 /** Where a use-case sends its events. */

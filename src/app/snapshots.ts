@@ -20,11 +20,6 @@ export function jobTag(job: string): string {
   return `job=${job}`;
 }
 
-/** The job named by a snapshot's `job=` tag, if any. */
-export function jobOf(entry: SnapshotEntry): string | undefined {
-  return entry.snapshot.tags?.find((t) => t.startsWith('job='))?.slice('job='.length);
-}
-
 /** Narrows `filter` to one job's snapshots: each tag set (alternatives) also needs job=NAME. */
 export function jobFilter(job: string, filter: SnapshotFilter = {}): SnapshotFilter {
   const tag = jobTag(job);

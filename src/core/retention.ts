@@ -284,7 +284,3 @@ export function applyRetention(snapshots: readonly SnapshotEntry[], policy: Rete
     });
 }
 
-/** IDs of all snapshots the groups remove. */
-export function removedIds(groups: readonly RetentionGroup[]): SnapshotId[] {
-  return groups.flatMap((g) => g.remove.map((e) => e.id));
-}

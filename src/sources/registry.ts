@@ -39,8 +39,6 @@ const BY_TYPE: ReadonlyMap<string, SourceDescriptor<any>> = new Map(
   ENGINES.flatMap((e): Array<[string, SourceDescriptor<any>]> => [[e.type, e], ...(e.aliases ?? []).map((a): [string, SourceDescriptor<any>] => [a, e])]),
 );
 
-/** Every `type:` name accepted, aliases included, in listing order. */
-export const SOURCE_TYPE_NAMES: readonly string[] = [...BY_TYPE.keys()];
 
 /** The descriptor for a `type:` as written (aliases included); undefined for an unknown type. */
 export function findSourceDescriptor(type: string): SourceDescriptor<any> | undefined {

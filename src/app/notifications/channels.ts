@@ -25,7 +25,3 @@ export function notificationChannels(config: Pick<Config, 'notifications'>, reda
   });
 }
 
-/** The channel names for a job's notifications: its own `notify`, else `defaults.notify`. */
-export function channelNamesFor(config: Pick<Config, 'defaults'>, job?: Pick<JobConfig, 'notify'>): string[] {
-  return job?.notify ?? config.defaults.notify;
-}

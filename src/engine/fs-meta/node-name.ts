@@ -130,7 +130,3 @@ export function displayName(name: string): string {
   }
 }
 
-/** restic orders a tree's nodes by their raw names, bytewise. */
-export function compareRawNames(a: Uint8Array, b: Uint8Array): number {
-  return Buffer.compare(a, b);
-}
