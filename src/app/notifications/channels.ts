@@ -3,7 +3,7 @@
 // anything is sent, so no answer or error can show them.
 
 import { NotFoundError } from '../../errors.ts';
-import type { Config, JobConfig } from '../../config/types.ts';
+import type { Config } from '../../config/types.ts';
 import { channelSecrets, createChannel, type ConfiguredChannel } from '../../notify/registry.ts';
 import type { Redactor } from '../redact.ts';
 
