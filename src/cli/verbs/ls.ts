@@ -1,5 +1,7 @@
 import type { Command } from '../command.ts';
-import { accessFromContext, NO_LOCK_OPTION, snapshotFilterFrom, SNAPSHOT_FILTER_OPTIONS, withNoLock } from '../access.ts';
+import { NO_LOCK_OPTION, SNAPSHOT_FILTER_OPTIONS, withNoLock } from '../access.ts';
+import { chooseRepository, chosenFilter, REPOSITORY_CHOICE_OPTIONS } from '../repo-choice.ts';
+import { goModeString, longNodeLine } from '../restic-format.ts';
 import { runList } from '../../app/restore.ts';
 import { UsageError } from '../../errors.ts';
 import { snapshotJson } from './snapshots.ts';
@@ -7,26 +9,29 @@ import { snapshotJson } from './snapshots.ts';
 export const lsCommand: Command = {
   name: 'ls',
   summary: 'list files of a snapshot',
-  usage: 'Usage: lifeboat ls SNAPSHOT|latest [PATH] [--long] [--no-recursive] [--host H] [--tag T] [--path P] [--no-lock]',
+  usage: 'Usage: lifeboat ls SNAPSHOT|latest [PATH] [--long] [--no-recursive] [--host H] [--tag T] [--path P] [--job NAME | --repository NAME] [--no-lock]\n\n' +
+    '-l, --long shows mode, owner, group, size and time as restic ls -l. --json prints JSON lines (the snapshot, then one node a line).',
   options: {
     long: { type: 'boolean', short: 'l' },
     'no-recursive': { type: 'boolean' },
     ...SNAPSHOT_FILTER_OPTIONS,
+    ...REPOSITORY_CHOICE_OPTIONS,
     ...NO_LOCK_OPTION,
   },
   async run(ctx, { values, positionals }) {
     const [ref, path, extra] = positionals;
     if (!ref || extra !== undefined) throw new UsageError('ls: give a snapshot and at most one path');
     let first = true;
-    await runList(withNoLock(accessFromContext(ctx), values), ref, { path, recursive: !values['no-recursive'], filter: snapshotFilterFrom(values) }, (n, snap) => {
+    const chosen = await chooseRepository(ctx, values);
+    await runList(withNoLock(chosen.access, values), ref, { path, recursive: !values['no-recursive'], filter: chosenFilter(values, chosen) }, (n, snap) => {
       if (first && ctx.global.json) ctx.json({ ...snapshotJson(snap), struct_type: 'snapshot' });
       first = false;
       const node = n.node;
       if (ctx.global.json) {
         ctx.json({ name: node.name, type: node.type, path: n.path, uid: node.uid, gid: node.gid, size: node.size,
-          mode: node.mode, mtime: node.mtime, atime: node.atime, ctime: node.ctime, struct_type: 'node' });
+          mode: node.mode, permissions: goModeString(node), mtime: node.mtime, atime: node.atime, ctime: node.ctime, struct_type: 'node' });
       } else if (values.long) {
-        ctx.out(`${node.type.padEnd(7)} ${String(node.size ?? 0).padStart(12)} ${(node.mtime ?? '').slice(0, 19).replace('T', ' ')} ${n.path}`);
+        ctx.out(longNodeLine(n.path, node));
       } else {
         ctx.out(n.path);
       }
