@@ -8,10 +8,13 @@
 //
 // Everything a run does is told through RunEvents: the backup is one run, each copy another.
 
-import type { BackupResult } from '../engine/archiver/types.ts';
-import { LifeboatError, exitCodeFor } from '../errors.ts';
+import type { BackupError, BackupItem, BackupResult } from '../engine/archiver/types.ts';
+import type { SelectionOptions } from '../engine/archiver/selection.ts';
+import { parseSize } from '../engine/archiver/selection.ts';
+import { readPatternFiles } from './pattern-files.ts';
+import { LifeboatError, UsageError, exitCodeFor } from '../errors.ts';
 import { jobRepositories } from '../config/index.ts';
-import type { Config, JobConfig, SourceConfig } from '../config/types.ts';
+import type { Config, FilesSourceConfig, JobConfig, SourceConfig } from '../config/types.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { guardSource } from '../sources/guard.ts';
 import { createSource, isFilesSource } from '../sources/registry.ts';
@@ -54,6 +57,12 @@ export interface RunJobOptions {
   copy?: boolean;
   /** Notices that do not fail the job (an index file skipped, a missing pack stored again). */
   warn?: (message: string) => void;
+  /** Files jobs: walk and read, store nothing (backup --dry-run). */
+  dryRun?: boolean;
+  /** Files jobs: each file stored (backup -v). */
+  onItem?: (item: BackupItem) => void;
+  /** Files jobs: each item that could not be read, as it happens (every one, not only the first 100). */
+  onUnreadableOf?: (job: string) => (e: BackupError) => void;
 }
 
 export type JobOutcome =
@@ -87,8 +96,10 @@ export async function runJob(config: Config, jobName: string, opts: RunJobOption
   try {
     const access = { ...await repositoryAccessFor(config, primary, signal), ...(opts.warn ? { warn: opts.warn } : {}) };
     const tags = [...new Set([jobTag(job.name), ...job.tags, ...(opts.extraTags ?? [])])];
+    if (opts.dryRun && !isFilesSource(job.source)) throw new UsageError(`job ${job.name}: --dry-run applies to files jobs only (a ${job.source.type} job would run its dump)`);
     const req: BackupRequest = {
       job, access, tags, signal, startedAt, time: opts.time ?? startedAt, host: opts.host,
+      dryRun: opts.dryRun, onItem: opts.onItem, onUnreadable: opts.onUnreadableOf?.(job.name),
       onProgress: (p) => events.emit({ ...base, type: 'progress', kind: 'backup', at: clock.now(), ...p }),
     };
     backup = isFilesSource(job.source) ? await backupFiles(req, job.source) : await backupStream(req, job.source);
@@ -146,6 +157,9 @@ interface BackupRequest {
   time: Date;
   host?: string;
   onProgress: (p: { files: number; bytesRead: number; bytesAdded: number; path?: string }) => void;
+  dryRun?: boolean;
+  onItem?: (item: BackupItem) => void;
+  onUnreadable?: (e: BackupError) => void;
 }
 
 function backupStream(r: BackupRequest, cfg: SourceConfig): Promise<BackupResult> {
@@ -160,19 +174,30 @@ function backupStream(r: BackupRequest, cfg: SourceConfig): Promise<BackupResult
 }
 
 /** Files jobs: backupPaths run inside a guarded pseudo-source, so hooks and timeout apply too. */
-async function backupFiles(r: BackupRequest, cfg: { paths: string[]; exclude: string[] }): Promise<BackupResult> {
+async function backupFiles(r: BackupRequest, cfg: FilesSourceConfig): Promise<BackupResult> {
   let result: BackupResult | undefined;
   const inner: Source = {
     kind: 'files',
     async *entries(signal: AbortSignal): AsyncGenerator<StreamEntry> {
+      const paths = [...cfg.paths, ...await readPatternFiles(cfg.filesFrom, { expandEnv: false })];
+      const excludes = [...cfg.exclude, ...await readPatternFiles(cfg.excludeFile)];
       result = await runPathsBackup(r.access, {
-        paths: cfg.paths, excludes: cfg.exclude, tags: [...r.tags, 'engine=files'],
+        paths, excludes, tags: [...r.tags, 'engine=files'], selection: filesSelection(cfg),
         onProgress: r.onProgress, startedAt: r.startedAt, time: r.time, ...(r.host ? { host: r.host } : {}),
+        ...(r.dryRun ? { dryRun: true } : {}), ...(r.onItem ? { onItem: r.onItem } : {}), ...(r.onUnreadable ? { onError: r.onUnreadable } : {}),
       }, signal);
     },
   };
   for await (const _ of guardSource(inner, guardOptions(r.job)).entries(r.signal)) { /* yields nothing */ }
   return result!;
+}
+
+function filesSelection(cfg: FilesSourceConfig): SelectionOptions {
+  const limit = cfg.excludeLargerThan;
+  return {
+    iexcludes: cfg.iexclude, excludeIfPresent: cfg.excludeIfPresent, excludeCaches: cfg.excludeCaches, oneFileSystem: cfg.oneFileSystem,
+    ...(limit !== undefined ? { excludeLargerThan: typeof limit === 'number' ? limit : parseSize(limit, 'exclude_larger_than') } : {}),
+  };
 }
 
 /** Names the job in the failure, keeping the error's class (exit code) and hint. */

@@ -18,3 +18,22 @@ export async function selectSnapshots(repo: Repository, refs: readonly string[],
   const all = await repo.listSnapshots(signal);
   return all.filter((e) => !filter || matchesFilter(e, filter)).sort((a, b) => compareTime(a.snapshot.time, b.snapshot.time));
 }
+
+/**
+ * restic's `snapshots --latest N`: the newest N snapshots of each host and set of paths, in
+ * the order given (oldest first stays oldest first).
+ */
+export function latestPerHostAndPaths(entries: readonly SnapshotEntry[], n: number): SnapshotEntry[] {
+  const newestFirst = [...entries].sort((a, b) => compareTime(b.snapshot.time, a.snapshot.time));
+  const seen = new Map<string, number>();
+  const keep = new Set<SnapshotEntry>();
+  for (const e of newestFirst) {
+    const key = `${e.snapshot.hostname ?? ''}\0${[...e.snapshot.paths].sort().join('|')}`;
+    const k = seen.get(key) ?? 0;
+    if (k < n) {
+      seen.set(key, k + 1);
+      keep.add(e);
+    }
+  }
+  return entries.filter((e) => keep.has(e));
+}

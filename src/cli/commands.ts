@@ -38,4 +38,6 @@ export const commands: CommandEntry[] = [
   { name: 'report', summary: 'a day\'s, week\'s or month\'s backups: failures, RPO, sizes, growth, cost', load: async () => (await import('./verbs/report.ts')).reportCommand },
   { name: 'notify', summary: 'send a test notification to the configured channels', load: async () => (await import('./verbs/notify.ts')).notifyCommand },
   { name: 'config', summary: 'check the config file, print its JSON Schema', load: async () => (await import('./verbs/config.ts')).configCommand },
+  { name: 'completion', summary: 'print a shell completion script (bash or zsh)', load: async () => (await import('./verbs/completion.ts')).completionCommand(commands) },
+  { name: 'version', summary: 'print the version (Lifeboat, Node.js, repository formats)', load: async () => (await import('./verbs/version.ts')).versionCommand },
 ];

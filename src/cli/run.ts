@@ -4,38 +4,45 @@
 import { parseArgs } from 'node:util';
 import { exitCodeFor, LifeboatError, UsageError, ConfigError } from '../errors.ts';
 import { parseDurationMs } from '../core/duration.ts';
-import type { CliIo, CommandContext, GlobalOptions, OptionSpec } from './command.ts';
+import type { CliIo, Command, CommandContext, GlobalOptions } from './command.ts';
 import { createProgressSink } from './progress.ts';
 import { commands } from './commands.ts';
+import { GLOBAL_OPTIONS, GLOBAL_USAGE } from './global-options.ts';
 
-export const GLOBAL_OPTIONS: OptionSpec = {
-  repo: { type: 'string', short: 'r' },
-  'password-file': { type: 'string' },
-  'password-command': { type: 'string' },
-  json: { type: 'boolean' },
-  quiet: { type: 'boolean', short: 'q' },
-  'retry-lock': { type: 'string' },
-  config: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-};
+export { GLOBAL_OPTIONS };
 
 export async function runCli(argv: string[], io: CliIo, signal: AbortSignal): Promise<number> {
-  const verbIndex = findVerb(argv);
-  const verb = verbIndex === -1 ? undefined : argv[verbIndex];
+  let verbIndex = findVerb(argv);
+  // `lifeboat --version` is `lifeboat version`.
+  if (verbIndex === -1 && argv.includes('--version')) {
+    argv = argv.map((a) => (a === '--version' ? 'version' : a));
+    verbIndex = findVerb(argv);
+  }
+  let verb = verbIndex === -1 ? undefined : argv[verbIndex];
+  // `lifeboat help COMMAND` is `lifeboat COMMAND --help`.
+  if (verb === 'help' && argv[verbIndex + 1] !== undefined && !argv[verbIndex + 1]!.startsWith('-')) {
+    argv = [...argv.slice(0, verbIndex), argv[verbIndex + 1]!, '--help', ...argv.slice(verbIndex + 2)];
+    verb = argv[verbIndex];
+  }
   const entry = verb === undefined ? undefined : commands.find((c) => c.name === verb);
   if (verb === undefined || verb === 'help' || !entry) {
     const wantsHelp = verb === undefined || verb === 'help';
-    (wantsHelp ? io.stdout : io.stderr).write(usage(verb !== undefined && !wantsHelp ? `unknown command "${verb}"` : undefined));
-    return wantsHelp ? 0 : 1;
+    if (wantsHelp) {
+      io.stdout.write(usage());
+      return 0;
+    }
+    if (argv.includes('--json')) reportError(io, new UsageError(`unknown command "${verb}"`, { hint: 'see lifeboat help' }), true);
+    else io.stderr.write(usage(`unknown command "${verb}"`));
+    return 1;
   }
   const command = await entry.load();
   const rest = [...argv.slice(0, verbIndex), ...argv.slice(verbIndex + 1)];
   let json = rest.includes('--json');
   try {
-    const parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+    const parsed = parseFlags(rest, command);
     const values = parsed.values as Record<string, string | boolean | undefined>;
     if (values.help) {
-      io.stdout.write(`${command.usage}\n`);
+      io.stdout.write(`${command.usage}\n\n${GLOBAL_USAGE.join('\n')}\n`);
       return 0;
     }
     const global = globalOptions(values);
@@ -46,6 +53,24 @@ export async function runCli(argv: string[], io: CliIo, signal: AbortSignal): Pr
   } catch (err) {
     reportError(io, err, json);
     return signal.aborted ? 130 : exitCodeFor(err);
+  }
+}
+
+/** parseArgs, with its errors said in the user's terms: which flag, which command, where to look. */
+function parseFlags(args: string[], command: Command): ReturnType<typeof parseArgs> {
+  try {
+    return parseArgs({ args, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const flag = /'(?:-\w, )?(--?[\w-]+)/.exec((err as Error).message)?.[1] ?? '';
+    const see = { hint: `see lifeboat ${command.name} --help` };
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown flag ${flag} for "${command.name}" (see lifeboat ${command.name} --help)`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const spec = { ...GLOBAL_OPTIONS, ...command.options }[flag.replace(/^-+/, '')] ??
+        Object.values({ ...GLOBAL_OPTIONS, ...command.options }).find((o) => `-${o.short}` === flag);
+      throw new UsageError(spec?.type === 'boolean' ? `flag ${flag} of "${command.name}" takes no value` : `flag ${flag} of "${command.name}" needs a value`, see);
+    }
+    throw new UsageError(`${command.name}: ${(err as Error).message}`, see);
   }
 }
 
@@ -117,16 +142,9 @@ export function usage(problem?: string): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(11)} ${c.summary}`),
     '',
-    'Global flags:',
-    '  -r, --repo LOCATION        repository (path, s3:http://host/bucket/prefix); env LIFEBOAT_REPOSITORY',
-    '      --password-file FILE   read the password from FILE; env LIFEBOAT_PASSWORD_FILE',
-    '      --password-command CMD run CMD (split into words like restic, no shell) and read the password from its output',
-    '                             (also LIFEBOAT_PASSWORD; restic\'s RESTIC_* variables are accepted)',
-    '      --json                 machine-readable output',
-    '  -q, --quiet                no progress or summaries',
-    '      --retry-lock DURATION  wait up to DURATION for a lock held by someone else',
+    ...GLOBAL_USAGE,
     '',
-    'Run "lifeboat <command> --help" for a command\'s flags.',
+    'Run "lifeboat help COMMAND" (or "lifeboat COMMAND --help") for a command\'s flags.',
     '',
   ];
   return lines.join('\n');

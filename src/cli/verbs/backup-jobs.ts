@@ -9,12 +9,14 @@ import { EventBus, type RunEvent } from '../../app/events.ts';
 import { UsageError } from '../../errors.ts';
 import { count, formatBytes, formatTransfer } from '../progress.ts';
 import { formatDurationMs } from '../../core/duration.ts';
+import { itemPrinter, refuseWithJobs, timeFrom, verbosity } from '../backup-flags.ts';
 
 export async function runJobsCommand(ctx: CommandContext, { values, positionals }: ParsedArgs): Promise<number> {
   if (positionals.length) throw new UsageError('backup --job/--all takes no paths (the job\'s source says what to back up)');
   for (const flag of ['stdin', 'stdin-from-command', 'pass-env', 'exclude', 'parent']) {
     if (values[flag] !== undefined) throw new UsageError(`backup: --${flag} cannot be used with --job/--all`);
   }
+  refuseWithJobs(values);
   if (ctx.global.repo !== undefined) throw new UsageError('backup --job/--all: the job\'s repositories come from the config; drop --repo');
   const names = stringList(values.job);
   if (values.all && names.length) throw new UsageError('backup: --all and --job exclude each other');
@@ -23,11 +25,19 @@ export async function runJobsCommand(ctx: CommandContext, { values, positionals 
   if (jobs.length === 0) throw new UsageError(`backup --all: ${config.file} defines no jobs`);
 
   const events = new EventBus((err) => ctx.io.stderr.write(`lifeboat: internal: event subscriber failed: ${String(err)}\n`));
-  events.subscribe(renderer(ctx, jobs.length));
-  await using _observing = observeRuns(ctx, config, events);
+  // Every unreadable item, as it happens (the run's event carries only the first 100).
+  const unreadable = (job: string) => (e: { path: string; message: string }) => {
+    ctx.progress.done();
+    ctx.io.stderr.write(`lifeboat: job ${job}: cannot read ${e.path}: ${e.message}\n`);
+  };
+  const dryRun = values['dry-run'] === true;
+  events.subscribe(renderer(ctx, jobs.length, { listedAlready: true, dryRun }));
+  // A dry run is no backup: it goes into no history, and so counts for no RPO.
+  await using _observing = dryRun ? { async [Symbol.asyncDispose]() {} } : observeRuns(ctx, config, events);
   const outcomes = await runJobs(config, jobs, {
     signal: ctx.signal, events, trigger: 'cli', warn: warnTo(ctx),
-    host: values.host as string | undefined,
+    host: values.host as string | undefined, time: timeFrom(values), dryRun, copy: !dryRun,
+    onItem: itemPrinter(ctx, verbosity(values)), onUnreadableOf: unreadable,
     extraTags: stringList(values.tag).flatMap((t) => t.split(',')).filter(Boolean),
   });
   ctx.progress.done();
@@ -39,7 +49,7 @@ export async function runJobsCommand(ctx: CommandContext, { values, positionals 
   return jobsExitCode(outcomes, ctx.signal.aborted);
 }
 
-export function renderer(ctx: CommandContext, jobCount: number): (e: RunEvent) => void {
+export function renderer(ctx: CommandContext, jobCount: number, opts: { listedAlready?: boolean; dryRun?: boolean } = {}): (e: RunEvent) => void {
   const started = new Map<string, number>();
   return (e) => {
     const job = e.job ?? '';
@@ -52,13 +62,20 @@ export function renderer(ctx: CommandContext, jobCount: number): (e: RunEvent) =
         break;
       case 'snapshot-saved':
         ctx.progress.done();
-        ctx.say(`job ${job}: snapshot ${e.snapshotId.slice(0, 8)} saved to ${e.repository}: ` +
-          `${formatBytes(e.bytesProcessed)} processed, ${formatBytes(e.bytesAdded)} added, in ${formatDurationMs(e.durationMs)}`);
+        if (opts.dryRun) ctx.say(`job ${job}: dry run: ${formatBytes(e.bytesProcessed)} read, ${formatBytes(e.bytesAdded)} would be added (before compression); nothing stored`);
+        else {
+          ctx.say(`job ${job}: snapshot ${e.snapshotId.slice(0, 8)} saved to ${e.repository}: ` +
+            `${formatBytes(e.bytesProcessed)} processed, ${formatBytes(e.bytesAdded)} added, in ${formatDurationMs(e.durationMs)}`);
+        }
         if (e.unreadable > 0) {
           // On stderr even with --quiet/--json: an incomplete backup must not go unnoticed.
-          ctx.io.stderr.write(`lifeboat: job ${job}: ${count(e.unreadable, 'item')} could not be read; the snapshot is incomplete:\n`);
-          for (const p of e.unreadablePaths) ctx.io.stderr.write(`  ${p}\n`);
-          if (e.unreadablePaths.length < e.unreadable) ctx.io.stderr.write(`  … and ${e.unreadable - e.unreadablePaths.length} more\n`);
+          if (opts.listedAlready) {
+            ctx.io.stderr.write(`lifeboat: job ${job}: ${count(e.unreadable, 'item')} could not be read (listed above); the snapshot is incomplete\n`);
+          } else {
+            ctx.io.stderr.write(`lifeboat: job ${job}: ${count(e.unreadable, 'item')} could not be read; the snapshot is incomplete:\n`);
+            for (const p of e.unreadablePaths) ctx.io.stderr.write(`  ${p}\n`);
+            if (e.unreadablePaths.length < e.unreadable) ctx.io.stderr.write(`  … and ${e.unreadable - e.unreadablePaths.length} more\n`);
+          }
         }
         break;
       case 'copy-finished':

@@ -6,6 +6,7 @@ import type { BackupProgress, BackupResult } from '../../engine/archiver/types.t
 import { UsageError } from '../../errors.ts';
 import { formatBytes, formatTransfer, count } from '../progress.ts';
 import { formatDurationMs } from '../../core/duration.ts';
+import { itemPrinter, RUN_OPTIONS, SELECTION_OPTIONS, SELECTION_USAGE, selectionFrom, timeFrom, verbosity } from '../backup-flags.ts';
 
 export const backupCommand: Command = {
   name: 'backup',
@@ -30,7 +31,11 @@ export const backupCommand: Command = {
     '      --job NAME          run the job NAME of the config file (repeatable), into the job\'s',
     '                          primary repository (the config\'s repositories, not --repo)',
     '      --all               run every job of the config file; a failed job does not stop the others',
+    ...SELECTION_USAGE,
     '',
+    'With --job/--all, --time, --dry-run (files jobs), -v, --host and --tag apply; the selection',
+    'options above go in a files job\'s source: block (exclude_file, iexclude, files_from,',
+    'one_file_system, exclude_caches, exclude_if_present, exclude_larger_than).',
     'The config file is --config FILE, else LIFEBOAT_CONFIG, else ./lifeboat.yaml.',
   ].join('\n'),
   options: {
@@ -44,6 +49,8 @@ export const backupCommand: Command = {
     'pass-env': { type: 'string', multiple: true },
     job: { type: 'string', multiple: true },
     all: { type: 'boolean' },
+    ...SELECTION_OPTIONS,
+    ...RUN_OPTIONS,
   },
   async run(ctx, { values, positionals }) {
     if (values.job !== undefined || values.all) {
@@ -54,6 +61,8 @@ export const backupCommand: Command = {
     const access = accessFromContext(ctx);
     const tags = stringList(values.tag).flatMap((t) => t.split(',')).filter(Boolean);
     const host = values.host as string | undefined;
+    const time = timeFrom(values);
+    const dryRun = values['dry-run'] === true;
     const started = Date.now();
     let total: number | undefined;
     const onProgress = (p: BackupProgress) =>
@@ -66,38 +75,46 @@ export const backupCommand: Command = {
         if (values.stdin && values['stdin-from-command']) throw new UsageError('--stdin and --stdin-from-command exclude each other');
         if (values.stdin && positionals.length) throw new UsageError('--stdin takes no paths');
         if (values['stdin-from-command'] && !positionals.length) throw new UsageError('--stdin-from-command needs a command after --');
+        if (dryRun) throw new UsageError('backup --dry-run applies to files and directories (a stream is read only once)');
         result = values.stdin
-          ? await runStdinBackup(access, { filename, stdin: ctx.io.stdin }, { tags, host, onProgress }, ctx.signal)
-          : await runCommandBackup(access, { filename, argv: positionals, passEnv: stringList(values['pass-env']), env: ctx.io.env }, { tags, host, onProgress }, ctx.signal);
+          ? await runStdinBackup(access, { filename, stdin: ctx.io.stdin }, { tags, host, time, onProgress }, ctx.signal)
+          : await runCommandBackup(access, { filename, argv: positionals, passEnv: stringList(values['pass-env']), env: ctx.io.env }, { tags, host, time, onProgress }, ctx.signal);
       } else {
-        if (!positionals.length) throw new UsageError('backup: give at least one PATH (or --stdin)');
-        void scanTotalBytes(positionals, ctx.signal).then((t) => { total = t; }, () => {});
+        const { excludes, selection, filesFrom } = await selectionFrom(ctx, values);
+        const paths = [...positionals, ...filesFrom];
+        if (!paths.length) throw new UsageError('backup: give at least one PATH (or --files-from FILE, or --stdin)');
+        void scanTotalBytes(paths, ctx.signal).then((t) => { total = t; }, () => {});
         result = await runPathsBackup(access, {
-          paths: positionals,
-          excludes: stringList(values.exclude),
+          paths,
+          excludes,
+          selection,
+          dryRun,
           tags,
           host,
+          time,
           parent: values.parent as string | undefined,
           onProgress,
+          onItem: itemPrinter(ctx, verbosity(values)),
           onError: (e) => { ctx.progress.done(); ctx.io.stderr.write(`error: ${e.path}: ${e.message}\n`); },
         }, ctx.signal);
       }
     } finally {
       ctx.progress.done();
     }
-    report(ctx, result);
+    report(ctx, result, dryRun);
     return result.stats.errors > 0 ? 3 : 0;
   },
 };
 
-function report(ctx: CommandContext, r: BackupResult): void {
+function report(ctx: CommandContext, r: BackupResult, dryRun = false): void {
   const s = r.stats;
   ctx.say(`Files:       ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnchanged} unchanged`);
   ctx.say(`Dirs:        ${s.dirs}`);
-  ctx.say(`Added to the repository: ${formatBytes(s.bytesAdded)} (${s.blobsNew} new blobs, ${s.blobsKnown} already stored)`);
+  ctx.say(`${dryRun ? 'Would add' : 'Added'} to the repository: ${formatBytes(s.bytesAdded)}${dryRun ? ' (before compression)' : ''} (${count(s.blobsNew, 'new blob')}, ${s.blobsKnown} already stored)`);
   ctx.say(`processed ${count(s.files, 'file')}, ${formatBytes(s.bytesRead)} read in ${formatDurationMs(s.durationMs)}`);
-  if (s.errors > 0) ctx.say(`Warning: ${s.errors} items could not be read; the snapshot is incomplete`);
-  ctx.say(`snapshot ${r.snapshotId.slice(0, 8)} saved`);
+  // On stderr even with --quiet: an incomplete snapshot must not go unnoticed.
+  if (s.errors > 0) ctx.io.stderr.write(`lifeboat: warning: ${count(s.errors, 'item')} could not be read (listed above); the snapshot is incomplete\n`);
+  ctx.say(dryRun ? 'dry run: nothing was stored, no snapshot saved' : `snapshot ${r.snapshotId.slice(0, 8)} saved`);
   ctx.json({
     message_type: 'summary',
     files_new: s.filesNew,
@@ -111,6 +128,7 @@ function report(ctx: CommandContext, r: BackupResult): void {
     total_bytes_processed: s.bytesProcessed,
     total_duration: s.durationMs / 1000,
     errors: r.errors,
-    snapshot_id: r.snapshotId,
+    snapshot_id: dryRun ? null : r.snapshotId,
+    dry_run: dryRun,
   });
 }

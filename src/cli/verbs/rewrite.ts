@@ -2,7 +2,7 @@ import type { Command } from '../command.ts';
 import { SNAPSHOT_FILTER_OPTIONS, stringList } from '../access.ts';
 import { chooseRepository, chosenFilter, REPOSITORY_CHOICE_OPTIONS, REPOSITORY_CHOICE_USAGE } from '../repo-choice.ts';
 import { runRewrite } from '../../app/snapshot-edit.ts';
-import { readPatternFiles } from '../pattern-files.ts';
+import { readPatternFiles } from '../../app/pattern-files.ts';
 import { UsageError } from '../../errors.ts';
 import { count } from '../progress.ts';
 

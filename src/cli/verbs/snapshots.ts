@@ -2,6 +2,8 @@ import type { Command } from '../command.ts';
 import { accessFromContext, NO_LOCK_OPTION, stringList, withNoLock } from '../access.ts';
 import { jobFilter, listSnapshotsAt, type SnapshotFilter } from '../../app/snapshots.ts';
 import { jobInfo, snapshotJson } from '../../app/snapshot-info.ts';
+import { latestPerHostAndPaths } from '../../app/snapshot-set.ts';
+import { UsageError } from '../../errors.ts';
 
 export { snapshotJson };
 import { accessForJob } from '../job-access.ts';
@@ -12,8 +14,10 @@ export const snapshotsCommand: Command = {
   name: 'snapshots',
   summary: 'list snapshots',
   usage: [
-    'Usage: lifeboat snapshots [--host HOST] [--tag T[,T…]]… [--path PATH]… [--job NAME]',
+    'Usage: lifeboat snapshots [--host HOST] [--tag T[,T…]]… [--path PATH]… [--job NAME] [--latest N] [--compact]',
     '',
+    '--latest N shows the newest N snapshots of each host and set of paths; -c, --compact leaves',
+    'out the paths (and, for jobs, the engine and databases).',
     'Snapshots made by jobs show their job, engine, database(s), dump size and duration.',
     '--job NAME lists that job\'s snapshots, from its primary repository in the config file',
     '(unless --repo is given). --json prints restic\'s fields plus a "lifeboat" object.',
@@ -26,6 +30,8 @@ export const snapshotsCommand: Command = {
     path: { type: 'string', multiple: true },
     job: { type: 'string' },
     'all-repos': { type: 'boolean' },
+    latest: { type: 'string' },
+    compact: { type: 'boolean', short: 'c' },
     ...NO_LOCK_OPTION,
   },
   async run(ctx, { values }) {
@@ -35,23 +41,31 @@ export const snapshotsCommand: Command = {
     if (values['all-repos']) return runAllRepos(ctx, { host: values.host as string | undefined, tags, paths: stringList(values.path) }, job);
     const filter: SnapshotFilter = { host: values.host as string | undefined, tags, paths: stringList(values.path) };
     const access = withNoLock(job !== undefined ? (await accessForJob(ctx, job)).access : accessFromContext(ctx), values);
-    const entries = await listSnapshotsAt(access, job !== undefined ? jobFilter(job, filter) : filter, ctx.signal);
+    let entries = await listSnapshotsAt(access, job !== undefined ? jobFilter(job, filter) : filter, ctx.signal);
+    if (values.latest !== undefined) {
+      const n = Number(values.latest);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--latest: "${String(values.latest)}" is not a positive whole number`);
+      entries = latestPerHostAndPaths(entries, n);
+    }
+    const compact = values.compact === true;
     ctx.json(entries.map(snapshotJson));
     if (ctx.global.json) return;
     const infos = entries.map((e) => jobInfo(e.snapshot));
     const withJobs = infos.some((i) => i.job !== undefined || i.engine !== undefined);
     const rows = entries.map((e, n) => {
       const base = [e.id.slice(0, 8), e.snapshot.time.replace('T', ' ').slice(0, 19), e.snapshot.hostname ?? ''];
-      if (!withJobs) return [...base, (e.snapshot.tags ?? []).join(','), e.snapshot.paths.join(' ')];
+      if (!withJobs) return [...base, (e.snapshot.tags ?? []).join(','), ...(compact ? [] : [e.snapshot.paths.join(' ')])];
       const i = infos[n]!;
       const known = /^(job|engine|db|size|duration)=/;
-      return [...base, i.job ?? '', i.engine ?? '', i.databases.join(','),
-        i.size === undefined ? '' : formatBytes(i.size), i.duration ?? '',
-        (e.snapshot.tags ?? []).filter((t) => !known.test(t) && !/-version=|^dump-format=/.test(t)).join(','),
-        i.job !== undefined ? '' : e.snapshot.paths.join(' ')];
+      const tags = (e.snapshot.tags ?? []).filter((t) => !known.test(t) && !/-version=|^dump-format=/.test(t)).join(',');
+      const size = i.size === undefined ? '' : formatBytes(i.size);
+      if (compact) return [...base, i.job ?? '', size, tags];
+      return [...base, i.job ?? '', i.engine ?? '', i.databases.join(','), size, i.duration ?? '', tags, e.snapshot.paths.join(' ')];
     });
-    printTable(ctx.out, withJobs ? ['ID', 'Time', 'Host', 'Job', 'Engine', 'Database', 'Size', 'Duration', 'Tags', 'Paths']
-      : ['ID', 'Time', 'Host', 'Tags', 'Paths'], rows);
+    const header = withJobs
+      ? (compact ? ['ID', 'Time', 'Host', 'Job', 'Size', 'Tags'] : ['ID', 'Time', 'Host', 'Job', 'Engine', 'Database', 'Size', 'Duration', 'Tags', 'Paths'])
+      : (compact ? ['ID', 'Time', 'Host', 'Tags'] : ['ID', 'Time', 'Host', 'Tags', 'Paths']);
+    printTable(ctx.out, header, rows);
     ctx.say(`${count(entries.length, 'snapshot')}`);
   },
 };

@@ -14,6 +14,8 @@ import { createLimiter } from './limiter.ts';
 import { backupHost, buildSnapshot, findParent, snapshotTime } from './snapshot-meta.ts';
 import { planTargets, type PlannedDir } from './target-plan.ts';
 import { emptyStats, type BackupPathsOptions, type BackupResult } from './types.ts';
+import { dryRunRepository } from './dry-run.ts';
+import { createSelection, hasSelection } from './selection.ts';
 import { archivePlanned, type WalkContext } from './walker.ts';
 
 /** Drops targets that do not exist (recorded as errors, as restic warns); all missing → NotFoundError. */
@@ -34,8 +36,9 @@ async function dropMissing(ctx: WalkContext, dir: PlannedDir, missing: string[])
   }
 }
 
-export async function backupPaths(repo: Repository, paths: string[], opts: BackupPathsOptions = {}): Promise<BackupResult> {
+export async function backupPaths(realRepo: Repository, paths: string[], opts: BackupPathsOptions = {}): Promise<BackupResult> {
   const started = performance.now();
+  const repo = opts.dryRun ? dryRunRepository(realRepo) : realRepo;
   if (paths.length === 0) throw new UsageError('backup: no paths given');
   const ac = linkedAbort(opts.signal);
   const signal = ac.signal;
@@ -52,6 +55,7 @@ export async function backupPaths(repo: Repository, paths: string[], opts: Backu
     opts,
     owners: createOwnerNames(),
     excludes: opts.excludes && opts.excludes.length > 0 ? createPathFilter(opts.excludes) : undefined,
+    selection: opts.selection && hasSelection(opts.selection) ? await createSelection(opts.selection, plan.paths) : undefined,
     hardLinks: new Map(),
   };
   try {

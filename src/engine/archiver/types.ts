@@ -1,6 +1,7 @@
 // Public types of the archiver, shared by backupPaths and backupStreams.
 
 import type { Snapshot, SnapshotEntry, SnapshotId } from '../../repo/types.ts';
+import type { SelectionOptions } from './selection.ts';
 
 export interface BackupStats {
   /** Regular files stored (including unchanged ones taken from the parent). */
@@ -60,6 +61,8 @@ export interface BackupOptions {
   /** Snapshot time (default now). */
   time?: Date;
   onProgress?: (p: BackupProgress) => void;
+  /** Called for every file stored (or, in a dry run, that would be): for `backup -v`. */
+  onItem?: (item: BackupItem) => void;
   /** Called for every item that cannot be read (it is left out; the backup goes on). */
   onError?: (e: BackupError) => void;
   /** Blob saves in flight (bounds memory: about this many × 8 MiB). Default 3 (measured best on 2 cores). */
@@ -70,7 +73,18 @@ export interface BackupOptions {
   startedAt?: Date;
 }
 
+/** A file as the backup met it: new (not in the parent snapshot), modified, or unchanged. */
+export interface BackupItem {
+  path: string;
+  status: 'new' | 'modified' | 'unchanged';
+  size: number;
+}
+
 export interface BackupPathsOptions extends BackupOptions {
+  /** What else to leave out: --iexclude, --exclude-if-present/-caches, --exclude-larger-than, --one-file-system. */
+  selection?: SelectionOptions;
+  /** Walk and read everything, store nothing (no pack, index or snapshot): what a backup would add. */
+  dryRun?: boolean;
   /** restic --exclude patterns (matched against absolute paths). */
   excludes?: string[];
   /** Parent snapshot for change detection, 'auto' (latest with same host and paths), or none. */

@@ -9,6 +9,7 @@ import { nodeFromStat, toBig } from '../fs-meta/node-from-stat.ts';
 import { decodeNodeName, encodeNodeName } from '../fs-meta/node-name.ts';
 import type { OwnerNames } from '../fs-meta/owner-names.ts';
 import type { PathFilter } from '../fs-meta/path-filter.ts';
+import type { Selection } from './selection.ts';
 import { parseTimestamp } from '../fs-meta/timestamp.ts';
 import { recordError, saveContent, type SaveContext, type SavedContent } from './content-saver.ts';
 import type { Limiter } from './limiter.ts';
@@ -17,6 +18,8 @@ import type { PlannedDir, PlannedLeaf } from './target-plan.ts';
 export interface WalkContext extends SaveContext {
   owners: OwnerNames;
   excludes?: PathFilter;
+  /** --iexclude, --exclude-if-present/-caches, --exclude-larger-than, --one-file-system. */
+  selection?: Selection;
   fileSlots: Limiter;
   /** dev:ino → content of a hard-linked file already read in this run. */
   hardLinks: Map<string, Promise<SavedContent>>;
@@ -132,10 +135,10 @@ async function fileNode(ctx: WalkContext, node: TreeNode, fsPath: string | Buffe
   node.content = saved.content;
   if (saved.size > 0) node.size = saved.size;
   else delete node.size;
-  if (!reused) {
-    if (prev?.type === 'file') ctx.stats.filesChanged++;
-    else ctx.stats.filesNew++;
-  }
+  const status = reused ? 'unchanged' : prev?.type === 'file' ? 'modified' : 'new';
+  if (status === 'modified') ctx.stats.filesChanged++;
+  else if (status === 'new') ctx.stats.filesNew++;
+  ctx.opts.onItem?.({ path: display, status, size: saved.size });
   ctx.stats.files++;
   ctx.opts.onProgress?.({ files: ctx.stats.files, dirs: ctx.stats.dirs, bytesRead: ctx.stats.bytesRead, bytesAdded: ctx.stats.bytesAdded, path: display });
   return node;
@@ -163,12 +166,15 @@ async function archiveEntry(
   ctx: WalkContext, raw: Buffer, fsPath: string | Buffer, absPath: string, prev: TreeNode | undefined, planned?: PlannedDir,
 ): Promise<Entry | null> {
   if (ctx.excludes?.matches(absPath)) return null;
+  // Directories on the way to a target are never left out (restic applies its rules below them).
+  if (!planned && await ctx.selection?.rejectsName(absPath)) return null;
   let node: TreeNode;
   let st: BigIntStats;
   try {
     st = await lstat(fsPath, { bigint: true });
     // A directory on the way to a target may be a symlink (/var/run → /run): go through it.
     if (planned && st.isSymbolicLink()) st = await stat(fsPath, { bigint: true });
+    if (!planned && await ctx.selection?.rejectsStat(absPath, st)) return null;
     node = await nodeFromStat(raw, st, fsPath, ctx.owners);
   } catch (err) {
     recordError(ctx, absPath, err);

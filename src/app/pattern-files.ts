@@ -5,14 +5,16 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.ts';
 
-export async function readPatternFiles(files: readonly string[], opts: { expandEnv?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<string[]> {
+export async function readPatternFiles(
+  files: readonly string[], opts: { expandEnv?: boolean; env?: NodeJS.ProcessEnv; stdin?: AsyncIterable<unknown> } = {},
+): Promise<string[]> {
   const out: string[] = [];
   for (const file of files) {
     let text: string;
     try {
-      text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+      text = file === '-' && opts.stdin ? await readAll(opts.stdin) : await readFile(file, 'utf8');
     } catch (err) {
-      throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
     }
     for (const raw of text.split(/\r?\n/)) {
       const line = raw.trim();
@@ -27,8 +29,8 @@ function expand(line: string, env: NodeJS.ProcessEnv): string {
   return line.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, a: string | undefined, b: string | undefined) => env[(a ?? b)!] ?? '');
 }
 
-async function readStdin(): Promise<string> {
+async function readAll(input: AsyncIterable<unknown>): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
+  for await (const c of input) chunks.push(Buffer.from(c as Uint8Array));
   return Buffer.concat(chunks).toString('utf8');
 }
