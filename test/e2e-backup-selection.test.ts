@@ -67,7 +67,7 @@ async function selectionCase(ws: Workspace, root: string, mounted: boolean): Pro
   assert.match(ours.stdout, /^new +.*\/keep\/c\.dat/m);
   assert.doesNotMatch(ours.stdout, /huge\.bin|b\.log|A\.TXT/);
   await ws.restic(['backup', '-q', '--host', 'restic', ...flags(ws.dir)]);
-  const snaps = await ws.snapshots() as Array<{ id: string; time: string; hostname: string }>;
+  const snaps = await ws.snapshots() as unknown as Array<{ id: string; time: string; hostname: string }>;
   assert.equal(snaps.length, 2);
   assert.equal(snaps[0]!.time.slice(0, 19), snaps[1]!.time.slice(0, 19), '--time as restic records it');
   assert.equal(snaps[0]!.time.slice(0, 19), '2020-01-02T03:04:05');

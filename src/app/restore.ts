@@ -3,8 +3,11 @@
 // read-only repository, or with --no-lock). A damaged index costs warnings, not the restore.
 
 import type { Writable } from 'node:stream';
+export type { ArchiveFormat };
 import { restoreSnapshot, type RestoreOptions, type RestoreResult } from '../engine/restorer/restorer.ts';
 import { dumpFile, type DumpResult } from '../engine/restorer/dump.ts';
+import { dumpArchive, type ArchiveFormat, type ArchiveResult } from '../engine/restorer/archive-dump.ts';
+import { findNode } from '../engine/restorer/snapshot-walk.ts';
 import { listSnapshot, type ListedNode } from '../engine/restorer/snapshot-walk.ts';
 import type { Repository } from '../repo/repository-api.ts';
 import type { SnapshotEntry } from '../repo/types.ts';
@@ -26,15 +29,22 @@ export function runRestore(
   });
 }
 
+/**
+ * A file's content, or (a directory, or with `archive`) a tar or zip archive of a directory,
+ * as restic dump writes them.
+ */
 export function runDump(
   access: RepositoryAccess, ref: string, path: string, out: Writable, signal: AbortSignal,
-  opts: { filter?: SnapshotFilter; onSnapshot?: OnSnapshot } = {},
-): Promise<DumpResult> {
+  opts: { filter?: SnapshotFilter; onSnapshot?: OnSnapshot; archive?: ArchiveFormat } = {},
+): Promise<DumpResult | (ArchiveResult & { archive: ArchiveFormat })> {
   return withRepository(access, 'read', signal, async (repo, signal) => {
     await loadIndexForReading(repo, { warn: access.warn, signal });
     const snapshot = await selectSnapshot(repo, ref, opts.filter, signal);
     opts.onSnapshot?.(snapshot);
-    return dumpFile(repo, snapshot, path, out, signal);
+    const node = await findNode(repo, snapshot, path, signal);
+    if (node?.type === 'file' && opts.archive === undefined) return dumpFile(repo, snapshot, path, out, signal);
+    const archive = opts.archive ?? 'tar';
+    return { ...await dumpArchive(repo, snapshot, path, out, archive, signal), archive };
   });
 }
 

@@ -6,6 +6,7 @@ import { UsageError } from '../../errors.ts';
 import { formatBytes, formatTransfer, count } from '../progress.ts';
 import { formatDurationMs } from '../../core/duration.ts';
 import { DB_RESTORE_USAGE, runDbRestore } from './restore-db.ts';
+import { OVERWRITE_POLICIES, type OverwritePolicy } from '../../app/restore-options.ts';
 
 export const restoreCommand: Command = {
   name: 'restore',
@@ -20,6 +21,12 @@ export const restoreCommand: Command = {
     'inside the snapshot (e.g. /srv/app/config, *.sql). `latest` is the newest snapshot matching',
     '--host/--tag/--path (and --job), as restic picks it. --no-lock restores without locking the',
     'repository (for read-only media; a read-only repository is detected and read unlocked anyway).',
+    '  -e, --exclude PATTERN     leave out paths matching PATTERN (repeatable); --iexclude ignoring case',
+    '      --overwrite always|if-changed|never   what to do with files already at the target: replace',
+    '                            them (default), replace only those whose content differs, or keep them',
+    '  -n, --dry-run             write nothing: say what would be written (with -v, each file)',
+    '      --verify              read every written file back and compare it with its blobs',
+    '  -v, --verbose             list each file written (or skipped)',
   ].join('\n'),
   options: {
     target: { type: 'string', short: 't' },
@@ -34,6 +41,12 @@ export const restoreCommand: Command = {
     force: { type: 'boolean' },
     yes: { type: 'boolean' },
     list: { type: 'boolean' },
+    exclude: { type: 'string', short: 'e', multiple: true },
+    iexclude: { type: 'string', multiple: true },
+    overwrite: { type: 'string' },
+    'dry-run': { type: 'boolean', short: 'n' },
+    verify: { type: 'boolean' },
+    verbose: { type: 'boolean', short: 'v', multiple: true },
     ...SNAPSHOT_FILTER_OPTIONS,
     ...NO_LOCK_OPTION,
   },
@@ -46,6 +59,10 @@ export const restoreCommand: Command = {
     if (!ref || extra !== undefined) throw new UsageError('restore: give exactly one snapshot ID or "latest"');
     const target = values.target as string | undefined;
     if (!target) throw new UsageError('restore: --target DIR is required');
+    const overwrite = (values.overwrite as string | undefined) ?? 'always';
+    if (!(OVERWRITE_POLICIES as readonly string[]).includes(overwrite)) throw new UsageError(`restore: --overwrite "${overwrite}": give always, if-changed or never`);
+    const dryRun = values['dry-run'] === true;
+    const verbose = Array.isArray(values.verbose) && values.verbose.length > 0;
     const started = Date.now();
     let result;
     try {
@@ -53,6 +70,16 @@ export const restoreCommand: Command = {
       const access = withNoLock(job ? (await accessForJob(ctx, job)).access : accessFromContext(ctx), values);
       result = await runRestore(access, ref, target, {
         include: stringList(values.include),
+        exclude: stringList(values.exclude),
+        iexclude: stringList(values.iexclude),
+        overwrite: overwrite as OverwritePolicy,
+        dryRun,
+        verify: values.verify === true,
+        ...(verbose || dryRun ? { onItem: (i: { path: string; action: string; size: number }) => {
+          if (!verbose && !(dryRun && !ctx.global.json)) return;
+          ctx.progress.done();
+          ctx.out(`${dryRun ? `would ${i.action}` : i.action === 'write' ? 'restored' : 'skipped'} ${i.path}${i.action === 'write' ? ` (${formatBytes(i.size)})` : ''}`);
+        } } : {}),
         filter: snapshotFilterFrom(values, job),
         onSnapshot: announceSnapshot(ctx),
         onProgress: (p) => ctx.progress.update(formatTransfer({ files: p.files, bytes: p.bytesWritten, elapsedMs: Date.now() - started })),
@@ -62,10 +89,14 @@ export const restoreCommand: Command = {
       ctx.progress.done();
     }
     const s = result.stats;
-    ctx.say(`restored snapshot ${result.snapshotId.slice(0, 8)} to ${target}: ${count(s.files, 'file')}, ${count(s.dirs, 'dir')}, ` +
-      `${formatBytes(s.bytesWritten)} in ${formatDurationMs(s.durationMs)}${s.errors ? `, ${s.errors} errors` : ''}`);
-    ctx.json({ message_type: 'summary', snapshot_id: result.snapshotId, target, files_restored: s.files, dirs_restored: s.dirs,
-      bytes_restored: s.bytesWritten, hard_links: s.hardLinks, errors: result.errors, unmatched_includes: result.unmatchedIncludes, total_duration: s.durationMs / 1000 });
+    ctx.say(`${dryRun ? 'would restore' : 'restored'} snapshot ${result.snapshotId.slice(0, 8)} to ${target}: ${count(s.files, 'file')}, ${count(s.dirs, 'dir')}, ` +
+      `${formatBytes(s.bytesWritten)}${dryRun ? '' : ` in ${formatDurationMs(s.durationMs)}`}${s.skipped ? `, ${count(s.skipped, 'file')} left as they were` : ''}` +
+      `${values.verify ? `, ${count(s.verified, 'file')} verified` : ''}${s.errors ? `, ${count(s.errors, 'error')}` : ''}`);
+    ctx.json({ message_type: 'summary', snapshot_id: result.snapshotId, target, dry_run: dryRun, files_restored: s.files, files_skipped: s.skipped, dirs_restored: s.dirs,
+      bytes_restored: s.bytesWritten, hard_links: s.hardLinks, files_verified: s.verified, verify_failures: s.verifyFailed,
+      errors: result.errors, unmatched_includes: result.unmatchedIncludes, total_duration: s.durationMs / 1000 });
+    // A file that did not read back as written is a failed restore, not a partial one.
+    if (s.verifyFailed > 0) return 1;
     for (const p of result.unmatchedIncludes) ctx.io.stderr.write(`lifeboat: warning: --include ${p} matched nothing in snapshot ${result.snapshotId.slice(0, 8)}\n`);
     // Nothing selected at all is a failed restore; some includes matching nothing, a partial one.
     if (result.unmatchedIncludes.length > 0) return s.files + s.dirs + s.others === 0 ? 1 : 3;

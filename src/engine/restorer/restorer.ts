@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { link, lstat, mkdir, open, realpath, rename, rm, symlink, unlink } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { AbortedError, IntegrityError, throwIfAborted } from '../../errors.ts';
 import type { Repository } from '../../repo/repository-api.ts';
 import type { BlobId, SnapshotId, TreeNode } from '../../repo/types.ts';
@@ -19,11 +20,24 @@ import { applyNodeMetadata, createSpecial } from '../fs-meta/apply-meta.ts';
 import { displayName } from '../fs-meta/node-name.ts';
 import { linkTargetBytes, toBig } from '../fs-meta/node-from-stat.ts';
 import { createTrackingPathFilter, type TrackingPathFilter } from '../fs-meta/path-filter.ts';
+import { contentMismatch } from './file-check.ts';
+import { excludeMatcher, keepExisting, type OverwritePolicy } from './restore-policy.ts';
 import { blobStream, checkedNames, fileContent, resolveSnapshot, type SnapshotRef } from './snapshot-walk.ts';
 
 export interface RestoreOptions {
   /** restic --include patterns on paths inside the snapshot (`/src/data`, `*.sql`). */
   include?: string[];
+  /** restic --exclude / --iexclude patterns: left out (a directory with all it holds). */
+  exclude?: string[];
+  iexclude?: string[];
+  /** What to do where the target already has something: replace it (default), keep it, or replace only what differs. */
+  overwrite?: OverwritePolicy;
+  /** Decide everything, write nothing (the target is not even created). */
+  dryRun?: boolean;
+  /** Read every file back after writing it and compare with its blobs. */
+  verify?: boolean;
+  /** Each file as it is written, skipped, or (dry run) would be. */
+  onItem?: (item: { path: string; action: 'write' | 'skip'; size: number }) => void;
   signal?: AbortSignal;
   onProgress?: (p: RestoreProgress) => void;
   /** Called for each item whose metadata or special-file creation failed (restore goes on). */
@@ -38,8 +52,16 @@ export interface RestoreProgress {
   path: string;
 }
 
+export type { OverwritePolicy };
+
 export interface RestoreStats {
   files: number;
+  /** Files left as they were (--overwrite never / if-changed). */
+  skipped: number;
+  /** Files read back and found equal to their blobs (--verify). */
+  verified: number;
+  /** Files that did not read back as written (--verify); also counted in errors. */
+  verifyFailed: number;
   dirs: number;
   /** Symlinks, fifos, devices. */
   others: number;
@@ -63,6 +85,7 @@ interface Ctx {
   repo: Repository;
   signal?: AbortSignal;
   filter?: TrackingPathFilter;
+  excluded?: (path: string) => boolean;
   fileSlots: Limiter;
   stats: RestoreStats;
   errors: Array<{ path: string; message: string }>;
@@ -139,6 +162,17 @@ async function writeFile(ctx: Ctx, dst: Buffer, node: TreeNode, where: string, i
 
 async function restoreFile(ctx: Ctx, dst: Buffer, node: TreeNode, where: string): Promise<void> {
   const ids = fileContent(node, `restore ${where}`);
+  if (await keepExisting(ctx.repo, dst, ids, ctx.opts.overwrite, ctx.signal)) {
+    ctx.stats.skipped++;
+    ctx.opts.onItem?.({ path: where, action: 'skip', size: node.size ?? 0 });
+    return;
+  }
+  ctx.opts.onItem?.({ path: where, action: 'write', size: node.size ?? 0 });
+  if (ctx.opts.dryRun) {
+    ctx.stats.files++;
+    ctx.stats.bytesWritten += node.size ?? 0;
+    return;
+  }
   const inode = toBig(node.inode);
   const key = (node.links ?? 1) > 1 && inode !== undefined ? `${toBig(node.device_id) ?? 0n}:${inode}` : undefined;
   const first = key ? ctx.links.get(key) : undefined;
@@ -159,11 +193,16 @@ async function restoreFile(ctx: Ctx, dst: Buffer, node: TreeNode, where: string)
   const done = writeFile(ctx, dst, node, where, ids);
   if (key && !first) ctx.links.set(key, done.then(() => dst, () => null));
   await done;
+  if (ctx.opts.verify) await verifyWritten(ctx, dst, ids, where);
   ctx.stats.files++;
   ctx.opts.onProgress?.({ files: ctx.stats.files, bytesWritten: ctx.stats.bytesWritten, path: where });
 }
 
 async function restoreOther(ctx: Ctx, dst: Buffer, node: TreeNode, where: string): Promise<void> {
+  if (ctx.opts.dryRun || (ctx.opts.overwrite === 'never' && await lstat(dst).then(() => true, () => false))) {
+    if (ctx.opts.dryRun) ctx.stats.others++;
+    return;
+  }
   try {
     await clearEntry(dst);
     if (node.type === 'symlink') await symlink(linkTargetBytes(node), dst);
@@ -177,9 +216,19 @@ async function restoreOther(ctx: Ctx, dst: Buffer, node: TreeNode, where: string
 }
 
 /** Memoised: creates the directory (and, through `parent`, its ancestors) on first use. */
-function lazyDir(dst: Buffer, parent: () => Promise<void>): () => Promise<void> {
+function lazyDir(ctx: Ctx, dst: Buffer, parent: () => Promise<void>): () => Promise<void> {
   let made: Promise<void> | undefined;
-  return () => (made ??= parent().then(() => ensureDir(dst)));
+  return () => (made ??= parent().then(() => (ctx.opts.dryRun ? undefined : ensureDir(dst))));
+}
+
+async function verifyWritten(ctx: Ctx, dst: Buffer, ids: BlobId[], where: string): Promise<void> {
+  const problem = await contentMismatch(ctx.repo, dst, ids, ctx.signal);
+  if (problem === undefined) {
+    ctx.stats.verified++;
+    return;
+  }
+  ctx.stats.verifyFailed++;
+  softError(ctx, where, new Error(`verify: ${problem}`));
 }
 
 /**
@@ -195,17 +244,19 @@ async function restoreTree(ctx: Ctx, treeId: BlobId, dir: Buffer, snapDir: strin
     for (let i = 0; i < tree.nodes.length; i++) {
       const node = tree.nodes[i]!;
       const where = `${snapDir}/${displayName(node.name)}`;
+      if (ctx.excluded?.(where)) continue;
       const selected = !ctx.filter || ctx.filter.matches(where);
       const descend = node.type === 'dir' && (selected || ctx.filter!.childMayMatch(where));
       if (!selected && !descend) continue;
       const dst = join(dir, names[i]!);
       if (node.type === 'dir') {
         if (typeof node.subtree !== 'string') throw new IntegrityError(`restore ${where}: directory node has no subtree`);
-        const ensureChild = lazyDir(dst, ensureHere);
+        const ensureChild = lazyDir(ctx, dst, ensureHere);
         if (selected) await ensureChild();
         await restoreTree(ctx, node.subtree, dst, where, ensureChild);
         if (selected) {
           ctx.stats.dirs++;
+          if (ctx.opts.dryRun) continue;
           try {
             await applyNodeMetadata(dst, node);
           } catch (err) {
@@ -238,14 +289,15 @@ async function restoreTree(ctx: Ctx, treeId: BlobId, dir: Buffer, snapDir: strin
 export async function restoreSnapshot(repo: Repository, ref: SnapshotRef, target: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
   const started = performance.now();
   const snap = await resolveSnapshot(repo, ref, opts.signal);
-  await mkdir(target, { recursive: true });
-  const root = await realpath(target);
+  if (!opts.dryRun) await mkdir(target, { recursive: true });
+  const root = opts.dryRun ? await realpath(target).catch(() => resolve(target)) : await realpath(target);
   const ctx: Ctx = {
     repo,
     signal: opts.signal,
     filter: opts.include && opts.include.length > 0 ? createTrackingPathFilter(opts.include) : undefined,
+    excluded: excludeMatcher(opts.exclude ?? [], opts.iexclude ?? []),
     fileSlots: createLimiter(opts.maxFiles ?? 4),
-    stats: { files: 0, dirs: 0, others: 0, hardLinks: 0, bytesWritten: 0, errors: 0, durationMs: 0 },
+    stats: { files: 0, skipped: 0, verified: 0, verifyFailed: 0, dirs: 0, others: 0, hardLinks: 0, bytesWritten: 0, errors: 0, durationMs: 0 },
     errors: [],
     opts,
     links: new Map(),
@@ -260,3 +312,4 @@ export async function restoreSnapshot(repo: Repository, ref: SnapshotRef, target
   ctx.stats.durationMs = Math.round(performance.now() - started);
   return { snapshotId: snap.id, stats: ctx.stats, errors: ctx.errors, unmatchedIncludes: ctx.filter?.unmatched() ?? [] };
 }
+
