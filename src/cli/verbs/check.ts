@@ -1,5 +1,6 @@
+import { chooseRepository, REPOSITORY_CHOICE_OPTIONS, REPOSITORY_CHOICE_USAGE } from '../repo-choice.ts';
 import type { Command, CommandContext } from '../command.ts';
-import { accessFromContext, NO_LOCK_OPTION, withNoLock } from '../access.ts';
+import { NO_LOCK_OPTION, withNoLock } from '../access.ts';
 import { describeSubset, parseReadDataSubset, runCheck } from '../../app/check.ts';
 import type { CheckProblem, CheckProgress, CheckReport, ReadDataSubset } from '../../engine/checker/types.ts';
 import { UsageError } from '../../errors.ts';
@@ -32,11 +33,13 @@ export const checkCommand: Command = {
     '                                  ID), x% (random), or a size like 500M (random)',
     '      --no-lock                   do not lock the repository (read-only media; a read-only',
     '                                  repository is detected and checked unlocked anyway)',
+    ...REPOSITORY_CHOICE_USAGE,
   ].join('\n'),
   options: {
     'read-data': { type: 'boolean' },
     'read-data-subset': { type: 'string' },
     ...NO_LOCK_OPTION,
+    ...REPOSITORY_CHOICE_OPTIONS,
   },
   async run(ctx, { values, positionals }) {
     if (positionals.length) throw new UsageError(`check: unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -44,7 +47,7 @@ export const checkCommand: Command = {
     if (subsetText !== undefined && values['read-data']) throw new UsageError('--read-data and --read-data-subset exclude each other');
     const subset: ReadDataSubset | undefined = subsetText === undefined ? undefined : parseReadDataSubset(subsetText);
     const readData = values['read-data'] === true;
-    const report = await runCheck(withNoLock(accessFromContext(ctx), values), {
+    const report = await runCheck(withNoLock((await chooseRepository(ctx, values)).access, values), {
       readData,
       readDataSubset: subset,
       onProgress: (p) => ctx.progress.update(progressLine(p)),

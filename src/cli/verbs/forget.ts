@@ -1,6 +1,7 @@
 import { count } from '../progress.ts';
+import { chooseRepository } from '../repo-choice.ts';
 import type { Command, CommandContext } from '../command.ts';
-import { accessFromContext, stringList } from '../access.ts';
+import { stringList } from '../access.ts';
 import { jobRetention, runForget, type ForgetOutcome } from '../../app/forget.ts';
 import type { SnapshotFilter } from '../../app/snapshots.ts';
 import { DEFAULT_GROUP_BY, type GroupBy, type RetentionGroup } from '../../core/retention.ts';
@@ -31,6 +32,7 @@ export const forgetCommand: Command = {
     'Flags:',
     '  -g, --group-by FIELDS       group snapshots by host, paths, tags and/or job (default host,paths; "" = one group)',
     '      --job NAME              the job\'s retention policy (config file) on its snapshots in its repository',
+    '      --repository NAME       the repository NAME of the config (instead of --repo and a password)',
     '      --host HOST             only snapshots of HOST',
     '      --tag T[,T…]            only snapshots with these tags (repeatable: any of the sets)',
     '      --path PATH             only snapshots with PATH (repeatable)',
@@ -42,6 +44,7 @@ export const forgetCommand: Command = {
     ...retentionOptions,
     'group-by': { type: 'string', short: 'g' },
     job: { type: 'string' },
+    repository: { type: 'string' },
     host: { type: 'string' },
     tag: { type: 'string', multiple: true },
     path: { type: 'string', multiple: true },
@@ -70,7 +73,7 @@ export const forgetCommand: Command = {
     const dryRun = values['dry-run'] === true;
     let out: ForgetOutcome;
     try {
-      out = await runForget(access ?? accessFromContext(ctx), {
+      out = await runForget(access ?? (await chooseRepository(ctx, { repository: values.repository })).access, {
         policy,
         groupBy,
         filter,

@@ -3,6 +3,8 @@ import { accessFromContext } from '../access.ts';
 import { initRepositoryAt } from '../../app/init.ts';
 import { UsageError } from '../../errors.ts';
 import { sourceAccess } from './copy.ts';
+import { REPOSITORY_CHOICE_OPTIONS } from '../repo-choice.ts';
+import { initFromConfig } from './init-config.ts';
 
 export const initCommand: Command = {
   name: 'init',
@@ -13,6 +15,9 @@ export const initCommand: Command = {
     'Creates a repository in restic\'s format at --repo. --copy-chunker-params takes the chunker',
     'parameters of --from-repo (password: --from-password-file / --from-password-command /',
     'LIFEBOAT_FROM_PASSWORD), so data copied from there deduplicates with later backups.',
+    '',
+    'From the config: --repository NAME creates that repository, --job NAME the job\'s repositories,',
+    '--all every repository of the config; those that exist already are left as they are.',
   ].join('\n'),
   options: {
     'repository-version': { type: 'string' },
@@ -20,10 +25,13 @@ export const initCommand: Command = {
     'from-repo': { type: 'string' },
     'from-password-file': { type: 'string' },
     'from-password-command': { type: 'string' },
+    ...REPOSITORY_CHOICE_OPTIONS,
+    all: { type: 'boolean' },
   },
   async run(ctx, { values }) {
     const version = values['repository-version'] === undefined ? 2 : Number(values['repository-version']);
     if (version !== 1 && version !== 2) throw new UsageError('--repository-version must be 1 or 2');
+    if (values.all || values.job !== undefined || values.repository !== undefined) return initFromConfig(ctx, values, version);
     const access = accessFromContext(ctx);
     if (values['from-repo'] !== undefined && !values['copy-chunker-params']) throw new UsageError('--from-repo needs --copy-chunker-params');
     const from = values['copy-chunker-params'] ? sourceAccess(values, ctx.io.env, access) : undefined;

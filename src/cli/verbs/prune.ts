@@ -1,5 +1,5 @@
+import { chooseRepository, REPOSITORY_CHOICE_OPTIONS, REPOSITORY_CHOICE_USAGE } from '../repo-choice.ts';
 import type { Command, CommandContext, ParsedArgs } from '../command.ts';
-import { accessFromContext } from '../access.ts';
 import { runPrune, type PruneOutcome, type PruneRequest } from '../../app/prune.ts';
 import { parseByteSize, parseMaxUnused } from '../../app/prune.ts';
 import type { PruneProgress } from '../../engine/pruner/types.ts';
@@ -22,13 +22,13 @@ export const pruneCommand: Command = {
   name: 'prune',
   summary: 'delete data no snapshot references, repacking partly used packs',
   usage: ['Usage: lifeboat prune [--dry-run] [--max-unused 5%] [--max-repack-size SIZE]', '', 'Flags:',
-    '  -n, --dry-run               show what would be deleted and repacked, change nothing', ...PRUNE_USAGE].join('\n'),
-  options: { 'dry-run': { type: 'boolean', short: 'n' }, ...PRUNE_OPTIONS },
+    '  -n, --dry-run               show what would be deleted and repacked, change nothing', ...PRUNE_USAGE, ...REPOSITORY_CHOICE_USAGE].join('\n'),
+  options: { 'dry-run': { type: 'boolean', short: 'n' }, ...PRUNE_OPTIONS, ...REPOSITORY_CHOICE_OPTIONS },
   async run(ctx, args) {
     const req = pruneRequestFromArgs(ctx, args);
     req.dryRun = args.values['dry-run'] === true;
     try {
-      const out = await runPrune(accessFromContext(ctx), req, ctx.signal);
+      const out = await runPrune((await chooseRepository(ctx, args.values)).access, req, ctx.signal);
       reportPrune(ctx, out);
       ctx.json(pruneJson(out));
     } finally {
