@@ -33,14 +33,16 @@ const stderr = new Writable({
 (stderr as Writable & { isTTY?: boolean }).isTTY = process.stderr.isTTY;
 (stderr as Writable & { columns?: number }).columns = process.stderr.columns;
 
-const code = await runCli(process.argv.slice(2), {
+// No top-level await: the single executable (npm run package) runs this file as CommonJS.
+void runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr,
   stdin: process.stdin,
   env: process.env,
-}, controller.signal);
-process.exitCode = readerGone ? 0 : code;
-// stdin (read by `backup --stdin`) and other handles may still be open after an interrupted or
-// failed command; they must not keep the process alive once the work is over.
-process.stdin.destroy();
-setTimeout(() => process.exit(readerGone ? 0 : code), 2000).unref();
+}, controller.signal).then((code) => {
+  process.exitCode = readerGone ? 0 : code;
+  // stdin (read by `backup --stdin`) and other handles may still be open after an interrupted or
+  // failed command; they must not keep the process alive once the work is over.
+  process.stdin.destroy();
+  setTimeout(() => process.exit(readerGone ? 0 : code), 2000).unref();
+});

@@ -12,7 +12,10 @@ function readVersion(): string {
   }
 }
 
-export const VERSION = readVersion();
+// The single executable has no package.json beside it: its build defines the version.
+declare const __LIFEBOAT_VERSION__: string | undefined;
+
+export const VERSION = typeof __LIFEBOAT_VERSION__ === 'string' ? __LIFEBOAT_VERSION__ : readVersion();
 
 /** What snapshots record as `program_version`, as restic records `restic 0.17.0`. */
 export const PROGRAM_VERSION = `lifeboat ${VERSION}`;
