@@ -65,3 +65,30 @@ test('bash completion completes commands, flags of a command and sub-commands', 
   assert.match(zsh, /'snapshots:list snapshots'/);
   assert.equal((await cli(['completion', 'fish'])).code, 1);
 });
+
+test('config generate writes a commented starter config that config check accepts, without the URL\'s password', async () => {
+  const { mkdtemp, readFile, rm, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-generate-'));
+  try {
+    const file = join(dir, 'lifeboat.yaml');
+    const r = await cli(['config', 'generate', '--postgres', 'postgres://backup:s3cret@db.internal:6543/orders', '--path', '/srv/app',
+      '--repository', join(dir, 'repo'), '--output', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const text = await readFile(file, 'utf8');
+    assert.doesNotMatch(text, /s3cret/);
+    assert.match(text, /^# /m);
+    assert.match(text, /port: 6543/);
+    assert.match(text, /databases: \["orders"\]/);
+    await writeFile(file, text.replace('/etc/lifeboat/repo-password', join(dir, 'pw')));
+    await writeFile(join(dir, 'pw'), 'x\n');
+    const check = await cli(['--config', file, 'config', 'check']);
+    assert.equal(check.code, 0, check.stderr);
+    assert.match(check.stdout, /ok \(1 repository, 2 jobs\)/);
+    assert.equal((await cli(['config', 'generate', '--output', file])).code, 1, 'never over an existing file');
+    assert.match((await cli(['config', 'generate'])).stdout, /type: files/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
