@@ -6,12 +6,15 @@ import type { RepositoryAccess } from '../app/repository-access.ts';
 import { isEmptyFilter, jobFilter, type SnapshotFilter } from '../app/snapshots.ts';
 import type { SnapshotEntry } from '../repo/types.ts';
 import type { CommandContext } from './command.ts';
+import { canPrompt, readHidden } from './prompt.ts';
 
 export function accessFromContext(ctx: CommandContext): RepositoryAccess {
   const { global, io } = ctx;
   const location = repositoryFromEnv(global.repo, io.env);
   if (!location) throw new UsageError('no repository given', { hint: 'pass --repo LOCATION or set LIFEBOAT_REPOSITORY' });
-  const password = passwordSourceFromEnv(global, io.env);
+  // On a terminal without a password flag or variable, ask (restic's behaviour).
+  const password = passwordSourceFromEnv(global, io.env) ??
+    (canPrompt(io) ? { kind: 'prompt' as const, ask: (signal?: AbortSignal) => readHidden(io, `enter password for repository: `, signal) } : undefined);
   if (!password) {
     throw new UsageError('no password given', {
       hint: 'set LIFEBOAT_PASSWORD_FILE (or LIFEBOAT_PASSWORD), or pass --password-file FILE / --password-command CMD',

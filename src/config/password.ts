@@ -17,7 +17,9 @@ import { AbortedError, ConfigError } from '../errors.ts';
 export type PasswordSource =
   | { kind: 'value'; value: string }
   | { kind: 'file'; path: string }
-  | { kind: 'command'; argv: string[] };
+  | { kind: 'command'; argv: string[] }
+  /** Typed on a terminal when the repository is opened (the CLI's prompt), as restic asks. */
+  | { kind: 'prompt'; ask: (signal?: AbortSignal) => Promise<string> };
 
 const SURROUNDING_SPACE = /^\p{White_Space}+|\p{White_Space}+$/gu;
 
@@ -102,6 +104,11 @@ export async function readPassword(source: PasswordSource, signal?: AbortSignal)
     }
     case 'command':
       return runPasswordCommand(source.argv, signal);
+    case 'prompt': {
+      const value = await source.ask(signal);
+      if (value === '') throw new ConfigError('the password is empty');
+      return value;
+    }
   }
 }
 

@@ -5,6 +5,7 @@ import { UsageError } from '../../errors.ts';
 import { sourceAccess } from './copy.ts';
 import { REPOSITORY_CHOICE_OPTIONS } from '../repo-choice.ts';
 import { initFromConfig } from './init-config.ts';
+import { readNewPassword } from '../prompt.ts';
 
 export const initCommand: Command = {
   name: 'init',
@@ -32,7 +33,9 @@ export const initCommand: Command = {
     const version = values['repository-version'] === undefined ? 2 : Number(values['repository-version']);
     if (version !== 1 && version !== 2) throw new UsageError('--repository-version must be 1 or 2');
     if (values.all || values.job !== undefined || values.repository !== undefined) return initFromConfig(ctx, values, version);
-    const access = accessFromContext(ctx);
+    let access = accessFromContext(ctx);
+    // A new repository's password is asked twice (restic's rule).
+    if (access.password.kind === 'prompt') access = { ...access, password: { kind: 'prompt', ask: (signal) => readNewPassword(ctx.io, 'new repository', signal) } };
     if (values['from-repo'] !== undefined && !values['copy-chunker-params']) throw new UsageError('--from-repo needs --copy-chunker-params');
     const from = values['copy-chunker-params'] ? sourceAccess(values, ctx.io.env, access) : undefined;
     const result = await initRepositoryAt(access, version, ctx.signal, from ? { copyChunkerParamsFrom: from } : {});

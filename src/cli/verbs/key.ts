@@ -4,6 +4,7 @@ import { addKeyAt, changePasswordAt, listKeysAt, removeKeyAt } from '../../app/k
 import type { PasswordSource } from '../../config/password.ts';
 import { UsageError } from '../../errors.ts';
 import { printTable } from './snapshots.ts';
+import { canPrompt, readNewPassword } from '../prompt.ts';
 
 export const keyCommand: Command = {
   name: 'key',
@@ -23,7 +24,7 @@ export const keyCommand: Command = {
     switch (sub) {
       case 'list': {
         const keys = await listKeysAt(access, ctx.signal);
-        ctx.json(keys.map((k) => ({ current: k.current, id: k.id, userName: k.username, hostName: k.hostname, created: k.created })));
+        ctx.json(keys.map((k) => ({ current: k.current, id: k.id, user_name: k.username, host_name: k.hostname, created: k.created })));
         printTable(ctx.out, [' ', 'ID', 'User', 'Host', 'Created'],
           keys.map((k) => [k.current ? '*' : ' ', k.id.slice(0, 8), k.username, k.hostname, k.created.slice(0, 19).replace('T', ' ')]));
         return;
@@ -57,5 +58,6 @@ function newPassword(ctx: CommandContext, file: unknown): PasswordSource {
   if (typeof file === 'string') return { kind: 'file', path: file };
   const env = ctx.io.env.LIFEBOAT_NEW_PASSWORD ?? ctx.io.env.RESTIC_NEW_PASSWORD;
   if (env) return { kind: 'value', value: env };
+  if (canPrompt(ctx.io)) return { kind: 'prompt', ask: (signal) => readNewPassword(ctx.io, 'the new key', signal) };
   throw new UsageError('no new password given', { hint: 'pass --new-password-file FILE or set LIFEBOAT_NEW_PASSWORD' });
 }

@@ -5,6 +5,7 @@ import { loadConfigFor } from '../job-access.ts';
 import { tryOpenHistory } from '../../app/history/open.ts';
 import { makeReport } from '../../app/report-run.ts';
 import { renderReport, type ReportFormat, type ReportPeriod } from '../../app/report.ts';
+import { snakeKeys } from '../json-keys.ts';
 import { UsageError } from '../../errors.ts';
 
 const PERIODS = ['day', 'week', 'month'];
@@ -32,7 +33,7 @@ export const reportCommand: Command = {
     if (!history) throw new UsageError(`report: ${warning}`);
     try {
       const report = await makeReport(config, history, period as ReportPeriod, { readRepositories: values['no-repositories'] !== true, signal: ctx.signal });
-      ctx.io.stdout.write(renderReport(report, format as ReportFormat));
+      ctx.io.stdout.write(format === 'json' ? `${JSON.stringify(snakeKeys(report), null, 2)}\n` : renderReport(report, format as ReportFormat));
     } finally {
       history.close();
     }
