@@ -71,6 +71,7 @@ test('SIGINT half-way through a backup exits 130, writes no snapshot, and restic
   const [code] = await closed;
   child.stdin.destroy();
   assert.equal(code, 130, stderr);
+  assert.match(stderr, /backup interrupted: no snapshot was saved\nhint: .*lifeboat prune. reclaims what stays unused/);
   assert.deepEqual(await ws.snapshots(), []);
   await resticCheckClean(ws);
   // The lock is gone: a new backup works at once.

@@ -3,13 +3,14 @@
 // failed backup leaves no snapshot and a repository `restic check` accepts.
 
 import { lstat } from 'node:fs/promises';
-import { AbortedError, NotFoundError, UsageError } from '../../errors.ts';
+import { NotFoundError, UsageError } from '../../errors.ts';
 import { chunkerTables } from '../../repo/chunker.ts';
 import type { Repository } from '../../repo/repository-api.ts';
 import type { SnapshotEntry, Tree } from '../../repo/types.ts';
 import { createOwnerNames } from '../fs-meta/owner-names.ts';
 import { createPathFilter } from '../fs-meta/path-filter.ts';
 import { finishSnapshot, linkedAbort, recordError } from './content-saver.ts';
+import { interrupted } from './interrupted.ts';
 import { createLimiter } from './limiter.ts';
 import { backupHost, buildSnapshot, findParent, snapshotTime } from './snapshot-meta.ts';
 import { planTargets, type PlannedDir } from './target-plan.ts';
@@ -94,7 +95,7 @@ export async function backupPaths(realRepo: Repository, paths: string[], opts: B
     return { snapshotId, snapshot, stats: ctx.stats, errors: ctx.errors };
   } catch (err) {
     ac.abort();
-    if (opts.signal?.aborted && !(err instanceof AbortedError)) throw new AbortedError('backup interrupted', { cause: err });
+    if (opts.signal?.aborted) throw interrupted(err);
     throw err;
   }
 }

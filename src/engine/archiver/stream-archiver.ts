@@ -4,7 +4,7 @@
 // `done` is awaited after its stream drains: a producer that failed fails the whole backup
 // before any snapshot is written (restic-format.md §2.12: snapshot last).
 
-import { AbortedError, LifeboatError, UsageError, throwIfAborted } from '../../errors.ts';
+import { LifeboatError, UsageError, throwIfAborted } from '../../errors.ts';
 import { chunkerTables } from '../../repo/chunker.ts';
 import type { Repository } from '../../repo/repository-api.ts';
 import type { BlobId, TreeNode } from '../../repo/types.ts';
@@ -14,6 +14,7 @@ import { encodeNodeName } from '../fs-meta/node-name.ts';
 import { createOwnerNames } from '../fs-meta/owner-names.ts';
 import { dateToNs, formatTimestamp, parseTimestamp } from '../fs-meta/timestamp.ts';
 import { finishSnapshot, linkedAbort, saveContent, type SaveContext } from './content-saver.ts';
+import { interrupted } from './interrupted.ts';
 import { createLimiter } from './limiter.ts';
 import { buildSnapshot, snapshotTime } from './snapshot-meta.ts';
 import { emptyStats, type BackupResult, type BackupStreamsOptions } from './types.ts';
@@ -132,7 +133,7 @@ export async function backupStreams(repo: Repository, entries: AsyncIterable<Str
     return { snapshotId, snapshot, stats: ctx.stats, errors: ctx.errors };
   } catch (err) {
     ac.abort();
-    if (opts.signal?.aborted && !(err instanceof AbortedError)) throw new AbortedError('backup interrupted', { cause: err });
+    if (opts.signal?.aborted) throw interrupted(err);
     throw err;
   }
 }
