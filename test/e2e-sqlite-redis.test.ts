@@ -153,3 +153,18 @@ test('Redis through the repository: keys of every type with values and TTLs, res
     else assert.ok(afterState[k]!.pttl <= s.pttl && afterState[k]!.pttl > s.pttl - elapsed - 1000, `${k}: ttl ${s.pttl} → ${afterState[k]!.pttl}`);
   }
 });
+
+test('a SQLite restore into a folder that does not exist names the folder', async () => {
+  await using ws = await workspace();
+  const db = join(ws.dir, 'app.db');
+  const d = new DatabaseSync(db);
+  d.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1);');
+  d.close();
+  await ws.writeConfig(`${repoBlock(ws)}jobs:\n  app: { source: { type: sqlite, path: ${db} }, repositories: [main] }\n`);
+  assert.equal((await ws.cli(['backup', '--job', 'app'])).code, 0);
+  const missing = join(ws.dir, 'no', 'such', 'folder');
+  const r = await ws.cli(['restore', 'latest', '--job', 'app', '--into', join(missing, 'app.db')]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`folder ${missing} does not exist`));
+  assert.doesNotMatch(r.stderr, /ENOENT|\.tmp/);
+});

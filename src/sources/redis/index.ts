@@ -4,7 +4,7 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { UsageError } from '../../errors.ts';
+import { NotFoundError, UsageError } from '../../errors.ts';
 import { nonEmpty, port, secret, section } from '../../config/fields.ts';
 import { defineSource, lazySource } from '../descriptor.ts';
 import { REDIS_RDB_PATH, REDIS_ROOT } from './layout.ts';
@@ -43,6 +43,9 @@ export const redis = defineSource({
       return {
         async inspect(target) {
           const file = join(target, 'dump.rdb');
+          if (!(await lstat(target).catch(() => undefined))?.isDirectory()) {
+            throw new NotFoundError(`restore redis: folder ${target} does not exist`, { hint: 'give --into the Redis server\'s data folder (its `dir`)' });
+          }
           const st = await lstat(file).catch(() => undefined);
           return {
             describe: file, exists: st !== undefined, nonEmpty: st !== undefined,

@@ -2,8 +2,9 @@
 // (sqlite-source.ts, sqlite-restore.ts, node:sqlite) loads on first use.
 
 import { lstat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { UsageError } from '../../errors.ts';
+import { NotFoundError, UsageError } from '../../errors.ts';
 import { nonEmpty, section } from '../../config/fields.ts';
 import { defineSource, lazySource } from '../descriptor.ts';
 import { SQLITE_ROOT, sqliteDumpNames } from './layout.ts';
@@ -32,7 +33,14 @@ export const sqlite = defineSource({
       return {
         async inspect(target) {
           const st = await lstat(target).catch(() => undefined);
-          if (!st) return { describe: target, exists: false, nonEmpty: false, detail: 'does not exist (will be created)' };
+          if (!st) {
+            // Named here, before anything is read: otherwise the first error is ENOENT on a temp file.
+            const folder = dirname(resolve(target));
+            if (!(await lstat(folder).catch(() => undefined))?.isDirectory()) {
+              throw new NotFoundError(`restore sqlite ${target}: folder ${folder} does not exist`, { hint: 'create the folder first, or restore --into a file in an existing folder' });
+            }
+            return { describe: target, exists: false, nonEmpty: false, detail: 'does not exist (will be created)' };
+          }
           const use = st.isFile() ? await (await import('./in-use.ts')).sqliteInUse(target) : { inUse: false, reasons: [] };
           return {
             describe: target, exists: true, nonEmpty: true,
