@@ -63,7 +63,7 @@ export interface DbRestoreOutcome {
   globalsErrors?: string[];
 }
 
-async function dumpNamesIn(repo: Repository, snap: SnapshotEntry, r: DbRestorer, signal: AbortSignal): Promise<string[]> {
+export async function dumpNamesIn(repo: Repository, snap: SnapshotEntry, r: DbRestorer, signal: AbortSignal): Promise<string[]> {
   const dir = await findNode(repo, snap, `/${r.root}`, signal).catch(() => undefined);
   if (dir?.type !== 'dir' || typeof dir.subtree !== 'string') {
     throw new UsageError(`restore: snapshot ${snap.id.slice(0, 8)} holds no ${r.engine} dump (no /${r.root} directory)`,
@@ -73,7 +73,7 @@ async function dumpNamesIn(repo: Repository, snap: SnapshotEntry, r: DbRestorer,
   return r.dumpNames(tree.nodes.filter((n) => n.type === 'file').map((n) => displayName(n.name)));
 }
 
-async function fileStream(repo: Repository, snap: SnapshotEntry, path: string, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+export async function fileStream(repo: Repository, snap: SnapshotEntry, path: string, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
   const node = await findNode(repo, snap, path, signal);
   if (!node) throw new UsageError(`restore: ${path} is a directory`);
   return named(blobStream(repo, fileContent(node, `restore ${path}`), signal, 3), snap, path);

@@ -70,6 +70,16 @@ export interface RestoreTarget {
   list?(stream: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<string[]>;
   /** postgres: apply globals.sql (roles, tablespaces); returns the statements that failed. */
   restoreGlobals?(stream: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<string[]>;
+  /** Each table's rows in the dump: their size and a checksum (for `diff`); absent when the engine's dumps have no tables. */
+  digestTables?(stream: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<TableDigest[]>;
+}
+
+export interface TableDigest {
+  /** As the dump names it: `public.invoices`, `shop.orders`. */
+  table: string;
+  /** Bytes of the table's rows as the dump writes them. */
+  bytes: number;
+  sha256: string;
 }
 
 export interface RestoreDescriptor<C> {

@@ -14,7 +14,7 @@ import { postgres } from './postgres/index.ts';
 import { redis } from './redis/index.ts';
 import { sqlite } from './sqlite/index.ts';
 
-export type { DbRestorer, SourceContext, TargetState } from './descriptor.ts';
+export type { DbRestorer, SourceContext, TableDigest, TargetState } from './descriptor.ts';
 export type { PostgresSourceConfig } from './postgres/index.ts';
 export type { MysqlSourceConfig } from './mysql/index.ts';
 export type { SqliteSourceConfig } from './sqlite/index.ts';

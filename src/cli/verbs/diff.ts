@@ -1,4 +1,5 @@
-import type { Command } from '../command.ts';
+import type { Command, CommandContext } from '../command.ts';
+import type { RepositoryAccess } from '../../app/repository-access.ts';
 import { NO_LOCK_OPTION, withNoLock } from '../access.ts';
 import { chooseRepository, chosenFilter, REPOSITORY_CHOICE_OPTIONS, REPOSITORY_CHOICE_USAGE } from '../repo-choice.ts';
 import { runDiff } from '../../app/inspect.ts';
@@ -14,8 +15,10 @@ export const diffCommand: Command = {
     'Lists what changed from the first snapshot to the second, as restic diff does:',
     '  +  added   -  removed   M  content modified   T  type changed   U  metadata changed',
     '(U only with --metadata), then counts of files, directories and blobs added and removed.',
-    'With --job, `latest` is the job\'s newest snapshot. --json prints JSON lines: one',
-    '{"message_type":"change"} per path, then one {"message_type":"statistics"}.',
+    'With --job, `latest` is the job\'s newest snapshot, and for a database job (PostgreSQL, MySQL)',
+    'the tables whose rows changed in size or checksum follow. --json prints JSON lines: one',
+    '{"message_type":"change"} per path, one {"message_type":"statistics"}, then one',
+    '{"message_type":"table_change"} per table.',
     '',
     'Flags:',
     '      --metadata          also show changes of metadata only (mode, times, owner)',
@@ -47,5 +50,27 @@ export const diffCommand: Command = {
     ctx.out(`Tree Blobs:  ${n(r.added.treeBlobs)} new, ${n(r.removed.treeBlobs)} removed`);
     ctx.out(`  Added:   ${resticBytes(r.added.bytes)}`);
     ctx.out(`  Removed: ${resticBytes(r.removed.bytes)}`);
+    if (chosen.job !== undefined) await diffTables(ctx, chosen.job, from, to, chosen.access);
   },
 };
+
+/** A database job: the tables whose rows changed between the two dumps. */
+async function diffTables(ctx: CommandContext, jobName: string, from: string, to: string, access: RepositoryAccess): Promise<void> {
+  const { loadConfigFor } = await import('../job-access.ts');
+  const { runDbDiff } = await import('../../app/db-diff.ts');
+  const { requireJob } = await import('../../app/config-access.ts');
+  const job = requireJob(await loadConfigFor(ctx), jobName);
+  const d = await runDbDiff(access, job, from, to, ctx.signal);
+  if (!d) return;
+  ctx.out('');
+  ctx.out(`Tables (${d.engine}):`);
+  for (const db of d.databasesAdded) ctx.out(`+    database ${db}`);
+  for (const db of d.databasesRemoved) ctx.out(`-    database ${db}`);
+  for (const t of d.tables) {
+    const size = t.before && t.after ? `${resticBytes(t.before.bytes)} -> ${resticBytes(t.after.bytes)}` : resticBytes((t.after ?? t.before)!.bytes);
+    ctx.out(`${t.modifier.padEnd(5)}${t.database}: ${t.table} (${size})`);
+    ctx.json({ message_type: 'table_change', engine: d.engine, database: t.database, table: t.table, modifier: t.modifier,
+      bytes_before: t.before?.bytes ?? null, bytes_after: t.after?.bytes ?? null, sha256_before: t.before?.sha256 ?? null, sha256_after: t.after?.sha256 ?? null });
+  }
+  if (d.tables.length === 0 && d.databasesAdded.length === 0 && d.databasesRemoved.length === 0) ctx.out('no table changed');
+}

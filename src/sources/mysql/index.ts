@@ -94,6 +94,10 @@ export const mysql = defineSource({
           const r = await (await impl()).restoreMysql(stream, { ...c, database: req.target, force: req.force, tables: req.tables, signal: req.signal });
           return { target: r.database, bytes: r.bytes, created: r.created, objects: r.objects, skipped: r.skipped };
         },
+        async digestTables(stream) {
+          const { digestLines, insertLineClassifier } = await import('../table-digest.ts');
+          return digestLines(stream, insertLineClassifier());
+        },
         async list(stream) {
           return (await (await impl()).listMysqlDump(stream)).map((o) => `${o.type} ${o.name}${o.table ? ` ON ${o.table}` : ''}`);
         },

@@ -90,6 +90,14 @@ export const postgres = defineSource({
         async list(stream, signal) {
           return (await (await import('./toc.ts')).listPostgresDump(stream, { signal })).map((e) => e.line);
         },
+        async digestTables(stream, signal) {
+          const [{ spawnTool }, { digestLines, copyBlockClassifier }] = await Promise.all([import('../process.ts'), import('../table-digest.ts')]);
+          // pg_restore writes the archive's data as SQL: each table's rows in one COPY block.
+          const tool = spawnTool({ label: 'pg_restore --data-only', command: 'pg_restore', args: ['--data-only', '--file=-'], stdin: stream, stdout: 'stream', signal });
+          const digests = await digestLines(tool.stdout, copyBlockClassifier());
+          await tool.done;
+          return digests;
+        },
         async restoreGlobals(stream, signal) {
           return (await (await impl()).restorePostgresGlobals(stream, { ...c, signal })).errors;
         },
