@@ -84,6 +84,14 @@ test('stats, diff, find, ls -l, cat and list answer as restic does', async () =>
   assert.deepEqual(JSON.parse(await lb(['cat', 'config'])), JSON.parse(await rs(['cat', 'config'])));
   const tree = JSON.parse(await lb(['cat', 'snapshot', ids[1]!])).tree;
   assert.deepEqual(JSON.parse(await lb(['cat', 'tree', tree])), JSON.parse(await rs(['cat', 'blob', tree])));
+  // snapshots --latest N chooses what restic's does; --compact leaves out the paths.
+  const idsOf = (text: string) => (JSON.parse(text) as Array<{ id: string }>).map((x) => x.id).sort();
+  for (const n of ['1', '2']) assert.deepEqual(idsOf(await lb(['snapshots', '--latest', n, '--json'])), idsOf(await rs(['snapshots', '--latest', n, '--json'])));
+  const compact = await lb(['snapshots', '--compact']);
+  assert.match(compact, /^ID +Time +Host +Tags$/m);
+  assert.doesNotMatch(compact, /Paths|\/data/);
+  assert.equal((await ws.cli(['snapshots', '--latest', 'x'], { env })).code, 1);
+
   for (const type of ['snapshots', 'index', 'packs', 'keys', 'blobs']) {
     assert.deepEqual((await lb(['list', type])).trim().split('\n').sort(), (await rs(['list', type])).trim().split('\n').sort(), `list ${type}`);
   }
