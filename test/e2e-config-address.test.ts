@@ -46,6 +46,7 @@ jobs:
   assert.equal(JSON.parse(await lb(['stats', '--job', 'notes', '--json'])).snapshots_count, 1, 'retention kept one');
   assert.match(await lb(['find', 'notes.txt', '--repository', 'offsite']), /notes\.txt/);
   assert.match(await lb(['check', '--repository', 'offsite']), /no errors were found/);
+  assert.equal(JSON.parse(await lb(['snapshots', '--repository', 'offsite', '--json'])).length, 1, 'retention applies there too');
   await lb(['forget', '--repository', 'offsite', '--keep-last', '1', '--prune']);
   await lb(['prune', '--job', 'notes']);
   assert.equal(JSON.parse(await lb(['snapshots', '--repo', offsite, '--password-file', ws.passwordFile, '--json'])).length, 1);

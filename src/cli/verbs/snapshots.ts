@@ -7,6 +7,7 @@ import { UsageError } from '../../errors.ts';
 
 export { snapshotJson };
 import { accessForJob } from '../job-access.ts';
+import { chooseRepository } from '../repo-choice.ts';
 import { formatBytes, count } from '../progress.ts';
 import { runAllRepos } from './snapshots-all-repos.ts';
 
@@ -19,6 +20,7 @@ export const snapshotsCommand: Command = {
     '--latest N shows the newest N snapshots of each host and set of paths; -c, --compact leaves',
     'out the paths (and, for jobs, the engine and databases).',
     'Snapshots made by jobs show their job, engine, database(s), dump size and duration.',
+    '--repository NAME lists the snapshots of that repository of the config file.',
     '--job NAME lists that job\'s snapshots, from its primary repository in the config file',
     '(unless --repo is given). --json prints restic\'s fields plus a "lifeboat" object.',
     '--all-repos shows, for every repository in the config (or of --job), which holds each snapshot.',
@@ -29,6 +31,7 @@ export const snapshotsCommand: Command = {
     tag: { type: 'string', multiple: true },
     path: { type: 'string', multiple: true },
     job: { type: 'string' },
+    repository: { type: 'string' },
     'all-repos': { type: 'boolean' },
     latest: { type: 'string' },
     compact: { type: 'boolean', short: 'c' },
@@ -40,7 +43,8 @@ export const snapshotsCommand: Command = {
     // Every repository of the config (or of --job): which of them holds each snapshot.
     if (values['all-repos']) return runAllRepos(ctx, { host: values.host as string | undefined, tags, paths: stringList(values.path) }, job);
     const filter: SnapshotFilter = { host: values.host as string | undefined, tags, paths: stringList(values.path) };
-    const access = withNoLock(job !== undefined ? (await accessForJob(ctx, job)).access : accessFromContext(ctx), values);
+    const access = withNoLock(job !== undefined ? (await accessForJob(ctx, job)).access
+      : values.repository !== undefined ? (await chooseRepository(ctx, values)).access : accessFromContext(ctx), values);
     let entries = await listSnapshotsAt(access, job !== undefined ? jobFilter(job, filter) : filter, ctx.signal);
     if (values.latest !== undefined) {
       const n = Number(values.latest);
