@@ -59,6 +59,10 @@ jobs:
     const missing = await runCli(['snapshots', '--repo', repo, '--password-file', join(dir, 'nope')], dir);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, new RegExp(`read password file ${join(dir, 'nope')}: does not exist`));
+    await writeFile(join(dir, 'blank'), ' \n');
+    const empty = await runCli(['snapshots', '--repo', repo, '--password-file', join(dir, 'blank')], dir);
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, new RegExp(`password file ${join(dir, 'blank')} is empty`));
     const unterminated = await runCli(['snapshots', '--repo', repo, '--password-command', 'pass show "x'], dir);
     assert.equal(unterminated.code, 1);
     assert.match(unterminated.stderr, /double-quoted string not terminated/);

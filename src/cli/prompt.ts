@@ -13,6 +13,8 @@ export function canPrompt(io: CliIo): boolean {
 
 export function readHidden(io: CliIo, prompt: string, signal?: AbortSignal): Promise<string> {
   const input = io.stdin as TtyIn;
+  // Echo off before the prompt shows: whatever is typed after it never appears.
+  input.setRawMode?.(true);
   io.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let text = '';
@@ -35,7 +37,6 @@ export function readHidden(io: CliIo, prompt: string, signal?: AbortSignal): Pro
         else text += c;
       }
     };
-    input.setRawMode?.(true);
     input.resume();
     input.on('data', onData);
     signal?.addEventListener('abort', onAbort, { once: true });

@@ -37,6 +37,7 @@ export const backupCommand: Command = {
     'options above go in a files job\'s source: block (exclude_file, iexclude, files_from,',
     'one_file_system, exclude_caches, exclude_if_present, exclude_larger_than).',
     'The config file is --config FILE, else LIFEBOAT_CONFIG, else ./lifeboat.yaml.',
+    '--json prints one summary; with --job/--all, JSON lines: one summary per job.',
   ].join('\n'),
   options: {
     exclude: { type: 'string', short: 'e', multiple: true },

@@ -39,6 +39,7 @@ export const forgetCommand: Command = {
     '  -n, --dry-run               show what would be removed, change nothing',
     '      --prune                 prune after removing snapshots',
     ...PRUNE_USAGE,
+    '--json prints the groups as one JSON document; with --prune, a second line with the prune.',
   ].join('\n'),
   options: {
     ...retentionOptions,
