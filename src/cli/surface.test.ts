@@ -92,3 +92,25 @@ test('config generate writes a commented starter config that config check accept
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+const hasZsh = spawnSync('zsh', ['-c', 'true']).status === 0;
+
+test('zsh completion parses and completes flags, commands and files (with zsh on the machine)', { skip: !hasZsh && 'no zsh here' }, async () => {
+  const script = (await cli(['completion', 'zsh'])).stdout;
+  const harness = [
+    'compdef() { :; }',
+    script,
+    'compadd() { shift; print -l -- "$@"; }',
+    '_describe() { print "describe $1"; }',
+    '_files() { print files; }',
+    'words=(lifeboat stats --mo); CURRENT=3; PREFIX=--mo; _lifeboat',
+    'words=(lifeboat sn); CURRENT=2; PREFIX=sn; _lifeboat',
+    'words=(lifeboat --repo /r backup x); CURRENT=5; PREFIX=x; _lifeboat',
+  ].join('\n');
+  const r = spawnSync('zsh', ['-c', harness], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.split('\n');
+  assert.ok(lines.includes('--mode'));
+  assert.ok(lines.includes('describe command'));
+  assert.equal(lines.filter((l) => l === 'files').length, 1);
+});
