@@ -38,3 +38,23 @@ test('a file growing while it is read: stored up to its size at stat, with a war
     writer.kill('SIGKILL');
   }
 });
+
+test('job mode: every path that could not be read is named on stderr, and the backup exits 3', async () => {
+  await using ws = await workspace();
+  const dir = join(ws.dir, 'logs');
+  await mkdir(dir);
+  const logs = [join(dir, 'a.log'), join(dir, 'b.log')];
+  for (const [i, log] of logs.entries()) await writeFile(log, pseudoRandom(12 << 20, 7 + i));
+  await ws.writeConfig(`version: 1\nrepositories:\n  main: { location: ${ws.repo}, password_file: ${ws.passwordFile} }\njobs:\n  logs: { source: { type: files, paths: [${dir}] }, repositories: [main] }\n`);
+  const writer = spawn(process.execPath, ['-e', `const fs=require('fs');const b=Buffer.alloc(1<<20,120);setInterval(()=>{for(const f of ${JSON.stringify(logs)})fs.appendFileSync(f,b)},3);`]);
+  try {
+    await sleep(100);
+    const r = await ws.cli(['backup', '--job', 'logs', '--quiet']);
+    writer.kill('SIGKILL');
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    for (const log of logs) assert.match(r.stderr, new RegExp(`job logs: cannot read ${log}: file changed while it was read`));
+    assert.match(r.stderr, /job logs: 2 items could not be read \(listed above\); the snapshot is incomplete/);
+  } finally {
+    writer.kill('SIGKILL');
+  }
+});
