@@ -56,9 +56,8 @@ export interface RunJobOptions {
   warn?: (message: string) => void;
 }
 
-export type JobOutcome =
-  | { job: string; ok: true; result: JobResult }
-  | { job: string; ok: false; error: unknown };
+export type Outcome<T> = { job: string; ok: true; result: T } | { job: string; ok: false; error: unknown };
+export type JobOutcome = Outcome<JobResult>;
 
 function guardOptions(job: JobConfig) {
   return {
@@ -187,13 +186,18 @@ function jobError(job: JobConfig, err: unknown): unknown {
  * Jobs one after another (a typo in a name fails before any runs); a failed job does not stop
  * the others. Stops starting jobs once the signal fires.
  */
-export async function runJobs(config: Config, names: readonly string[], opts: RunJobOptions): Promise<JobOutcome[]> {
+export function runJobs(config: Config, names: readonly string[], opts: RunJobOptions): Promise<JobOutcome[]> {
+  return eachJob(config, names, opts.signal, (name) => runJob(config, name, opts));
+}
+
+/** `run` for each named job in turn, each outcome kept; the names are checked first. */
+export async function eachJob<T>(config: Config, names: readonly string[], signal: AbortSignal, run: (name: string) => Promise<T>): Promise<Outcome<T>[]> {
   for (const name of names) requireJob(config, name);
-  const outcomes: JobOutcome[] = [];
+  const outcomes: Outcome<T>[] = [];
   for (const name of names) {
-    if (opts.signal.aborted) break;
+    if (signal.aborted) break;
     try {
-      outcomes.push({ job: name, ok: true, result: await runJob(config, name, opts) });
+      outcomes.push({ job: name, ok: true, result: await run(name) });
     } catch (error) {
       outcomes.push({ job: name, ok: false, error });
     }
