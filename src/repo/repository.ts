@@ -18,12 +18,21 @@ import { sealBlob } from './blob-codec.ts';
 import { createGcHint, type GcHint } from './gc-hint.ts';
 import { CRYPTO_OVERHEAD, type MasterKey, decrypt, encrypt, newRandomKey, sha256Hex } from './crypto.ts';
 import { loadConfig, newConfig, saveConfig } from './config-file.ts';
-import { MAX_BLOBS_PER_INDEX_FILE, MasterIndex, buildIndexFile, parseIndexFile } from './index-file.ts';
+import { MAX_BLOBS_PER_INDEX_FILE, MasterIndex, addIndexFileTo, buildIndexFile } from './index-file.ts';
 import { parseJsonBytes, stringifyJson } from './json.ts';
+
+function parseJsonOf(json: Uint8Array, subject: string): unknown {
+  try {
+    return parseJsonBytes(json);
+  } catch (e) {
+    throw new IntegrityError(`load ${subject}: invalid JSON`, { cause: e });
+  }
+}
 import { type ScryptParams, createKey, openWithPassword } from './key.ts';
 import { DEFAULT_PACK_SIZE, PackBuilder, readPackHeader } from './pack.ts';
 import { findSnapshotIn, listSnapshotsOf } from './snapshots.ts';
-import { decodeUnpacked, encodeUnpacked } from './unpacked.ts';
+import { decodeUnpacked, encodeUnpacked, unpackedJsonBytes } from './unpacked.ts';
+import { IndexBatch, scanIndexJson } from './index-scan.ts';
 
 export interface RepositoryOptions {
   /** Target pack size in bytes (default 16 MiB, as restic). Small values help tests. */
@@ -130,9 +139,16 @@ export class ResticRepository implements Repository {
   async loadIndex(signal?: AbortSignal): Promise<void> {
     const names: string[] = [];
     for await (const f of this.storage.list('index', signal)) names.push(f.name);
-    await forEachLimit(names, 4, async (name) => {
-      const v = await this.loadJson('index', name, signal);
-      for (const loc of parseIndexFile(v, `index ${short(name)}`)) this.#index.add(loc);
+    // Two at a time: one decoding while the next loads. The scanner reads blob entries straight
+    // into the compact index; only a file it cannot read takes the JSON.parse path.
+    const batch = new IndexBatch();
+    await forEachLimit(names, 2, async (name) => {
+      const subject = `index ${short(name)}`;
+      const bytes = await this.storage.load({ type: 'index', name }, undefined, signal);
+      const json = unpackedJsonBytes(this.masterKey, subject, name, bytes);
+      if (scanIndexJson(json, batch)) this.#index.addBatch(batch);
+      else addIndexFileTo(this.#index, parseJsonOf(json, subject), subject);
+      this.#turnover(2 * bytes.length + json.length);
     });
     this.#indexLoaded = true;
   }
