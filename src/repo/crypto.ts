@@ -1,9 +1,26 @@
 // restic's authenticated encryption: IV(16) ‖ AES-256-CTR(plaintext) ‖ Poly1305-AES(ciphertext).
-// Pure functions over bytes (no I/O, no shared state) so they can move to worker threads later.
+// Pure functions over bytes (no I/O, no shared state), used on the main thread and in workers.
+// Poly1305 is libsodium's (WebAssembly; Node has no standalone Poly1305): ~1.9 GB/s where the
+// plain-JS one of @noble/ciphers did ~150 MB/s and was the largest cost of the write path.
 
 import { createCipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { poly1305 } from '@noble/ciphers/_poly1305.js';
+import sodium from 'libsodium-wrappers-sumo';
 import { IntegrityError } from '../errors.ts';
+
+await sodium.ready;
+
+/** Bytes handed to the WebAssembly side per update: its heap stays small (it never shrinks). */
+const MAC_PIECE = 256 * 1024;
+
+/** Standard Poly1305 with a 32-byte one-time key (r ‖ s). */
+export function poly1305(message: Uint8Array, oneTimeKey: Uint8Array): Uint8Array {
+  if (message.length <= MAC_PIECE) return sodium.crypto_onetimeauth(message, oneTimeKey);
+  const st = sodium.crypto_onetimeauth_init(oneTimeKey);
+  for (let o = 0; o < message.length; o += MAC_PIECE) {
+    sodium.crypto_onetimeauth_update(st, message.subarray(o, Math.min(message.length, o + MAC_PIECE)));
+  }
+  return sodium.crypto_onetimeauth_final(st);
+}
 
 export interface MasterKey {
   /** AES-256 key. */
