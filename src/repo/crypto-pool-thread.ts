@@ -7,7 +7,7 @@ import { IntegrityError } from '../errors.ts';
 import { openBlob, sealBlob } from './blob-codec.ts';
 import { createGcHint } from './gc-hint.ts';
 import { sha256Hex, type MasterKey } from './crypto.ts';
-import type { FromPool, ToPool } from './crypto-pool.ts';
+import type { FromPool, RangeResult, ToPool } from './crypto-pool.ts';
 
 const port = parentPort;
 if (!port) throw new Error('crypto pool thread: must run inside a worker');
@@ -18,7 +18,7 @@ const gcHint = createGcHint(1 << 20);
 
 function run(msg: ToPool): FromPool {
   const slot = new Uint8Array(msg.slot);
-  const input = slot.subarray(0, msg.len);
+  const input = slot.subarray(0, msg.op === 'openRange' ? 0 : msg.len);
   switch (msg.op) {
     case 'hash':
       return { task: msg.task, hex: sha256Hex(input) };
@@ -33,6 +33,23 @@ function run(msg: ToPool): FromPool {
       slot.set(plain);
       return { task: msg.task, len: plain.length };
     }
+    case 'openRange': {
+      let at = msg.outStart;
+      const results: RangeResult[] = [];
+      for (const b of msg.blobs) {
+        try {
+          const plain = openBlob(key, slot.subarray(b.offset, b.offset + b.length), b.id, b.uncompressedLength, b.subject);
+          if (at + plain.length > slot.length) throw new IntegrityError(`load ${b.subject}: ${plain.length} bytes do not fit the transfer slot`);
+          slot.set(plain, at);
+          results.push({ at, len: plain.length });
+          at += plain.length;
+          gcHint(b.length + plain.length);
+        } catch (err) {
+          results.push({ error: err instanceof Error ? err.message : String(err), integrity: err instanceof IntegrityError });
+        }
+      }
+      return { task: msg.task, results };
+    }
   }
 }
 
@@ -44,5 +61,5 @@ port.on('message', (msg: ToPool) => {
     reply = { task: msg.task, error: err instanceof Error ? err.message : String(err), integrity: err instanceof IntegrityError };
   }
   port.postMessage(reply);
-  if (msg.op !== 'hash') gcHint(2 * msg.len);
+  if (msg.op === 'seal' || msg.op === 'open') gcHint(2 * msg.len);
 });

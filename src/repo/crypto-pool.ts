@@ -14,11 +14,25 @@ import type { MasterKey } from './crypto.ts';
 export type ToPool =
   | { op: 'hash'; task: number; slot: SharedArrayBuffer; len: number }
   | { op: 'seal'; task: number; slot: SharedArrayBuffer; len: number; compress: boolean }
-  | { op: 'open'; task: number; slot: SharedArrayBuffer; len: number; id: string; uncompressedLength?: number; subject: string };
+  | { op: 'open'; task: number; slot: SharedArrayBuffer; len: number; id: string; uncompressedLength?: number; subject: string }
+  | { op: 'openRange'; task: number; slot: SharedArrayBuffer; outStart: number; blobs: RangeBlob[] };
+
+/** A blob inside a range read into a slot: where it is, and what it must decode to. */
+export interface RangeBlob {
+  offset: number;
+  length: number;
+  id: string;
+  uncompressedLength?: number;
+  subject: string;
+}
+
+/** Where a range blob's plaintext landed in the slot, or why it could not be opened. */
+export type RangeResult = { at: number; len: number } | { error: string; integrity: boolean };
 
 export type FromPool =
   | { task: number; hex: string }
   | { task: number; len: number; uncompressedLength?: number }
+  | { task: number; results: RangeResult[] }
   | { task: number; error: string; integrity: boolean };
 
 type Reply = Exclude<FromPool, { error: string }>;
@@ -123,6 +137,15 @@ export class CryptoPool {
   async open(slot: Slot, len: number, id: string, uncompressedLength: number | undefined, subject: string): Promise<number> {
     const r = await this.#submit({ op: 'open', task: 0, slot: slot.bytes.buffer as SharedArrayBuffer, len, id, uncompressedLength, subject });
     return (r as { len: number }).len;
+  }
+
+  /**
+   * Opens several blobs of one range in slot bytes [0, outStart): each plaintext is written from
+   * `outStart` on, one after another; a damaged blob gets an error and the others go on.
+   */
+  async openRange(slot: Slot, outStart: number, blobs: RangeBlob[]): Promise<RangeResult[]> {
+    const r = await this.#submit({ op: 'openRange', task: 0, slot: slot.bytes.buffer as SharedArrayBuffer, outStart, blobs });
+    return (r as { results: RangeResult[] }).results;
   }
 
   #check(): void {

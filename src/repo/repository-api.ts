@@ -27,6 +27,8 @@ export interface Repository {
   listBlobs(): Iterable<BlobLocation>;
   /** Packs the loaded index knows. */
   listIndexedPacks(): Iterable<PackId>;
+  /** Every known location of a blob (several when packs hold duplicates). */
+  lookupBlobAll(type: BlobType, id: BlobId): BlobLocation[];
 
   /**
    * Stores a blob unless known; compression, encryption and MAC may run off the main thread.
@@ -37,6 +39,13 @@ export interface Repository {
   saveBlob(type: BlobType, plaintext: Uint8Array, signal?: AbortSignal, onReleased?: () => void): Promise<SaveBlobResult>;
   /** Loads a blob, checks its MAC, decrypts, decompresses, and verifies its sha256 ID. */
   loadBlob(type: BlobType, id: BlobId, signal?: AbortSignal): Promise<Uint8Array>;
+  /**
+   * Reads the given blobs of one pack (few ranged reads, opened off the main thread) and calls
+   * `each` for every one in pack order: a view of its verified plaintext, valid only during the
+   * call, or the error that makes it unreadable (damaged blob, missing pack). Aborts and
+   * transient storage failures reject.
+   */
+  readPackBlobs(blobs: BlobLocation[], each: (loc: BlobLocation, plaintext: Uint8Array | undefined, error?: Error) => void, signal?: AbortSignal): Promise<void>;
   saveTree(tree: Tree, signal?: AbortSignal): Promise<BlobId>;
   loadTree(id: BlobId, signal?: AbortSignal): Promise<Tree>;
   /** Finishes open packs and writes the index for them. Call before saving a snapshot. */

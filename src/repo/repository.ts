@@ -1,38 +1,28 @@
 // The Repository over a Storage: config, keys, packs, index, snapshots, in restic's format.
-// Saving a blob: sha256 → dedup → zstd + AES-CTR + Poly1305 → copy into the open pack; finished
-// packs upload in the background while new blobs are accepted; flush() awaits all. Blobs of
-// POOL_MIN_BYTES or more are hashed, sealed (and on load opened) on a CryptoPool of worker
-// threads; small ones stay on this thread, where a round trip would cost more than the work.
-// Memory: one open pack per blob type plus at most `maxUploads` packs uploading (data packs reuse
-// their buffers), plus the pool's slots.
+// The write path (blob → pack → upload → index) is pack-writer.ts; the read path (one blob, or
+// the blobs of a pack in pack order) is blob-reader.ts; the loaded index is master-index.ts.
+// Blobs of POOL_MIN_BYTES or more are hashed, sealed (and on load opened) on a CryptoPool of
+// worker threads; small ones stay on this thread, where a round trip would cost more than the work.
 
-import { IntegrityError, LifeboatError, NoRepositoryError, NotFoundError, StorageError, throwIfAborted } from '../errors.ts';
+import { IntegrityError, LifeboatError, NoRepositoryError, NotFoundError, StorageError } from '../errors.ts';
 import type { Storage } from '../storage/types.ts';
 import type { SaveBlobResult, Repository } from './repository-api.ts';
 import type { BlobId, BlobLocation, BlobType, KeyId, PackId, RepoConfig, Snapshot, SnapshotEntry, SnapshotId, Tree } from './types.ts';
 import { availableParallelism } from 'node:os';
-import { compress, decompress } from './compression.ts';
 import { CHUNK_MAX_SIZE } from './chunker.ts';
-import { CryptoPool, type Slot } from './crypto-pool.ts';
-import { sealBlob } from './blob-codec.ts';
+import { CryptoPool } from './crypto-pool.ts';
+import { type BlobReaderContext, type PackBlobSink, loadBlobFrom, readPackBlobs } from './blob-reader.ts';
 import { createGcHint, type GcHint } from './gc-hint.ts';
-import { CRYPTO_OVERHEAD, type MasterKey, decrypt, encrypt, newRandomKey, sha256Hex } from './crypto.ts';
+import { CRYPTO_OVERHEAD, type MasterKey, newRandomKey } from './crypto.ts';
 import { loadConfig, newConfig, saveConfig } from './config-file.ts';
-import { MAX_BLOBS_PER_INDEX_FILE, MasterIndex, addIndexFileTo, buildIndexFile } from './index-file.ts';
+import { MasterIndex, addIndexFileTo } from './index-file.ts';
+import { IndexBatch, scanIndexJson } from './index-scan.ts';
 import { parseJsonBytes, stringifyJson } from './json.ts';
-
-function parseJsonOf(json: Uint8Array, subject: string): unknown {
-  try {
-    return parseJsonBytes(json);
-  } catch (e) {
-    throw new IntegrityError(`load ${subject}: invalid JSON`, { cause: e });
-  }
-}
 import { type ScryptParams, createKey, openWithPassword } from './key.ts';
-import { DEFAULT_PACK_SIZE, PackBuilder, readPackHeader } from './pack.ts';
+import { DEFAULT_PACK_SIZE, readPackHeader } from './pack.ts';
+import { PackWriter, POOL_MIN_BYTES } from './pack-writer.ts';
 import { findSnapshotIn, listSnapshotsOf } from './snapshots.ts';
 import { decodeUnpacked, encodeUnpacked, unpackedJsonBytes } from './unpacked.ts';
-import { IndexBatch, scanIndexJson } from './index-scan.ts';
 
 export interface RepositoryOptions {
   /** Target pack size in bytes (default 16 MiB, as restic). Small values help tests. */
@@ -46,11 +36,6 @@ export interface RepositoryOptions {
   signal?: AbortSignal;
 }
 
-/** Blobs this large or larger go through the worker pool. */
-const POOL_MIN_BYTES = 64 * 1024;
-/** Room for a pack header of ~1500 entries before a pooled buffer must grow. */
-const PACK_HEADER_RESERVE = 64 * 1024;
-
 export interface InitOptions extends RepositoryOptions {
   version?: 1 | 2;
   scrypt?: ScryptParams;
@@ -58,33 +43,12 @@ export interface InitOptions extends RepositoryOptions {
   chunkerPolynomial?: bigint;
 }
 
-interface Pending {
-  /** The open pack holding it, once compressed and encrypted. */
-  builder?: PackBuilder;
-  inPack: Promise<void>;
-  markInPack(): void;
-  /** Resolves once the pack is uploaded and the blob is in the master index. */
-  indexed: Promise<void>;
-  markIndexed(err?: unknown): void;
-}
-
-function newPending(): Pending {
-  const a = Promise.withResolvers<void>();
-  const b = Promise.withResolvers<void>();
-  a.promise.catch(() => {});
-  b.promise.catch(() => {});
-  return {
-    inPack: a.promise,
-    markInPack: () => a.resolve(),
-    indexed: b.promise,
-    markIndexed: (err) => {
-      if (err === undefined) b.resolve();
-      else {
-        a.reject(err);
-        b.reject(err);
-      }
-    },
-  };
+function parseJsonOf(json: Uint8Array, subject: string): unknown {
+  try {
+    return parseJsonBytes(json);
+  } catch (e) {
+    throw new IntegrityError(`load ${subject}: invalid JSON`, { cause: e });
+  }
 }
 
 const short = (id: string) => id.slice(0, 8);
@@ -96,35 +60,44 @@ export class ResticRepository implements Repository {
   #keyId: KeyId;
   readonly #index = new MasterIndex();
   #indexLoaded = false;
-  readonly #pending = new Map<string, Pending>();
-  readonly #open: { data?: PackBuilder; tree?: PackBuilder } = {};
-  readonly #uploads = new Set<Promise<void>>();
-  readonly #saving = new Set<Promise<void>>();
-  #unindexed: BlobLocation[] = [];
-  #failure: unknown = undefined;
+  readonly #writer: PackWriter;
+  readonly #reader: BlobReaderContext;
   #closed = false;
-  readonly #abort = new AbortController();
-  readonly #packSize: number;
-  readonly #maxUploads: number;
-  readonly #compress: boolean;
   readonly #cryptoThreads: number;
+  readonly #readThreads: number;
   #pool: CryptoPool | undefined;
+  #rangePool: CryptoPool | undefined;
   #gcHint: GcHint | undefined;
-  /** Data pack buffers whose upload finished, for the next packs. */
-  readonly #spareBuffers: Uint8Array[] = [];
 
   constructor(storage: Storage, config: RepoConfig, keyId: KeyId, masterKey: MasterKey, opts: RepositoryOptions = {}) {
     this.storage = storage;
     this.config = config;
     this.#keyId = keyId;
     this.masterKey = masterKey;
-    this.#packSize = opts.packSize ?? DEFAULT_PACK_SIZE;
-    // A local disk takes a pack in well under the time the next one fills; each upload slot
-    // costs a pack buffer of memory. Remote stores hide latency with a second upload.
-    this.#maxUploads = opts.maxUploads ?? (storage.location.startsWith('/') ? 1 : 2);
-    this.#compress = config.version === 2 && opts.compression !== 'off';
     // The main thread chunks and hashes packs: it takes one core, the workers the rest.
     this.#cryptoThreads = opts.cryptoThreads ?? Math.max(1, Math.min(4, availableParallelism() - 1));
+    // Reading, the main thread only does I/O: a worker per core.
+    this.#readThreads = opts.cryptoThreads === 0 ? 0 : Math.max(2, Math.min(4, availableParallelism()));
+    this.#writer = new PackWriter({
+      storage,
+      key: masterKey,
+      index: this.#index,
+      packSize: opts.packSize ?? DEFAULT_PACK_SIZE,
+      // A local disk takes a pack in well under the time the next one fills; each upload slot
+      // costs a pack buffer of memory. Remote stores hide latency with a second upload.
+      maxUploads: opts.maxUploads ?? (storage.location.startsWith('/') ? 1 : 2),
+      compress: config.version === 2 && opts.compression !== 'off',
+      poolFor: (...sizes) => this.#poolFor(...sizes),
+      turnover: (n) => this.#turnover(n),
+      saveIndex: (json, signal) => this.saveJson('index', json, signal),
+    });
+    this.#reader = {
+      storage,
+      key: masterKey,
+      poolFor: (...sizes) => this.#poolFor(...sizes),
+      rangePool: () => this.#rangePoolOf(),
+      turnover: (n) => this.#turnover(n),
+    };
   }
 
   get keyId(): KeyId {
@@ -167,14 +140,7 @@ export class ResticRepository implements Repository {
 
   #usable(op: string): void {
     if (this.#closed) throw new LifeboatError('error', `${op}: repository is closed`);
-    if (this.#failure !== undefined) {
-      // Name the real failure (e.g. "access to bucket X denied"): the cause alone is not printed.
-      const f = this.#failure;
-      const why = f instanceof Error ? `: ${f.message}` : '';
-      throw new LifeboatError('error', `${op}: an earlier pack upload failed${why}`, {
-        cause: f, hint: f instanceof LifeboatError ? f.hint : undefined,
-      });
-    }
+    this.#writer.usable(op);
   }
 
   /** The worker pool for a blob of `n` bytes (and the bytes its result needs), if it should use one. */
@@ -185,19 +151,17 @@ export class ResticRepository implements Repository {
     return sizes.every((n) => n + CRYPTO_OVERHEAD <= this.#pool!.slotSize) ? this.#pool : undefined;
   }
 
+  /** Slots of two halves: a range of a pack (up to a max-size chunk) and its plaintexts. */
+  #rangePoolOf(): CryptoPool | undefined {
+    if (this.#readThreads <= 0) return undefined;
+    return (this.#rangePool ??= new CryptoPool(this.masterKey, {
+      threads: this.#readThreads, slots: this.#readThreads + 1, slotSize: 2 * (CHUNK_MAX_SIZE + 4096),
+    }));
+  }
+
   saveBlob(type: BlobType, plaintext: Uint8Array, signal?: AbortSignal, onReleased?: () => void): Promise<SaveBlobResult> {
-    // Tracked from the first moment (hashing may be asynchronous), so flush() waits for it.
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      onReleased?.();
-    };
-    const p = this.#saveBlob(type, plaintext, signal, release).finally(release);
-    const tracked = p.then(() => {}, () => {});
-    this.#saving.add(tracked);
-    void tracked.then(() => this.#saving.delete(tracked));
-    return p;
+    if (this.#closed) return Promise.reject(new LifeboatError('error', 'save blob: repository is closed'));
+    return this.#writer.saveBlob(type, plaintext, signal, onReleased);
   }
 
   /** Blob bytes pass through here and are garbage soon after: collect them often (see gc-hint.ts). */
@@ -205,168 +169,15 @@ export class ResticRepository implements Repository {
     (this.#gcHint ??= createGcHint(8 << 20))(bytes);
   }
 
-  async #saveBlob(type: BlobType, plaintext: Uint8Array, signal: AbortSignal | undefined, release: () => void): Promise<SaveBlobResult> {
-    this.#usable('save blob');
-    throwIfAborted(signal);
-    this.#turnover(plaintext.length);
-    const pool = this.#poolFor(plaintext.length);
-    let slot: Slot | undefined;
-    try {
-      let id: BlobId;
-      if (pool) {
-        slot = await pool.acquire(signal);
-        slot.bytes.set(plaintext);
-        // The slot holds the bytes now: the caller may reuse its buffer.
-        release();
-        id = (await pool.hash(slot, plaintext.length)) as BlobId;
-      } else {
-        id = sha256Hex(plaintext) as BlobId;
-      }
-      const key = `${type}:${id}`;
-      if (this.#index.has(type, id) || this.#pending.has(key)) return { id, known: true, storedSize: 0 };
-      const p = newPending();
-      this.#pending.set(key, p);
-      try {
-        const stored = await this.#seal(type, id, plaintext, pool, slot, p, signal);
-        return { id, known: false, storedSize: stored };
-      } catch (err) {
-        this.#pending.delete(key);
-        p.markIndexed(err);
-        throw err;
-      }
-    } finally {
-      slot?.release();
-    }
-  }
-
-  /** Compresses, encrypts and adds a new blob to its open pack; returns its stored size. */
-  async #seal(type: BlobType, id: BlobId, plaintext: Uint8Array, pool: CryptoPool | undefined, slot: Slot | undefined, p: Pending, signal?: AbortSignal): Promise<number> {
-    let sealed: Uint8Array;
-    let ulen: number | undefined;
-    if (pool && slot) {
-      const r = await pool.seal(slot, plaintext.length, this.#compress);
-      sealed = slot.bytes.subarray(0, r.len);
-      ulen = r.uncompressedLength;
-    } else if (plaintext.length < POOL_MIN_BYTES) {
-      // Small (most tree blobs, small files): synchronous zstd costs microseconds, less than a
-      // trip to the libuv threadpool, whose threads would each keep a zstd context's worth of
-      // fragmented malloc arena.
-      const s = sealBlob(this.masterKey, plaintext, this.#compress);
-      sealed = s.bytes;
-      ulen = s.uncompressedLength;
-    } else {
-      let payload = plaintext;
-      if (this.#compress) {
-        const z = await compress(plaintext);
-        // Incompressible data stays as a plain blob (type 0/1); restic reads both in v2.
-        if (z.length < plaintext.length) {
-          payload = z;
-          ulen = plaintext.length;
-        }
-      }
-      this.#usable('save blob');
-      sealed = encrypt(this.masterKey, payload);
-    }
-    this.#usable('save blob');
-    // Backpressure: a full pack, or one this blob would overfill, waits for an upload slot and
-    // is finished first; so at most maxUploads packs upload and packs stay within their target
-    // size (a single larger blob gets a pack of its own).
-    const overfull = (b: PackBuilder) => b.length >= this.#packSize || (b.count > 0 && b.length + sealed.length > this.#packSize);
-    for (let full = this.#open[type]; full && overfull(full); full = this.#open[type]) {
-      await this.#whenUploadSlot(signal, () => {
-        if (this.#open[type] === full) this.#finishPack(type);
-      });
-    }
-    this.#usable('save blob');
-    const b = (this.#open[type] ??= this.#newBuilder(type));
-    b.add(type, id, sealed, ulen);
-    p.builder = b;
-    p.markInPack();
-    if (b.length >= this.#packSize && this.#uploads.size < this.#maxUploads) this.#finishPack(type);
-    return sealed.length;
-  }
-
-  #newBuilder(type: BlobType): PackBuilder {
-    if (type === 'tree') return new PackBuilder(this.masterKey);
-    return new PackBuilder(this.masterKey, this.#spareBuffers.pop() ?? new Uint8Array(this.#packSize + PACK_HEADER_RESERVE));
-  }
-
-  /** Runs `start` once fewer than maxUploads packs are uploading, in the same tick as the check. */
-  async #whenUploadSlot(signal: AbortSignal | undefined, start: () => void): Promise<void> {
-    while (this.#uploads.size >= this.#maxUploads) {
-      throwIfAborted(signal);
-      await Promise.race(this.#uploads);
-    }
-    start();
-  }
-
-  #finishPack(type: BlobType): void {
-    const b = this.#open[type];
-    this.#open[type] = undefined;
-    if (!b || b.count === 0) return;
-    const sealed = b.seal();
-    const bytes = sealed.bytes;
-    const id = sha256Hex(bytes) as PackId;
-    const blobs: BlobLocation[] = sealed.blobs.map((bl) => ({ ...bl, pack: id }));
-    const upload = (async () => {
-      try {
-        await this.storage.save({ type: 'data', name: id }, bytes, this.#abort.signal);
-        // The store is done with the bytes: a standard data pack buffer serves the next pack.
-        if (type === 'data' && bytes.buffer.byteLength === this.#packSize + PACK_HEADER_RESERVE && this.#spareBuffers.length < this.#maxUploads) {
-          this.#spareBuffers.push(new Uint8Array(bytes.buffer));
-        }
-      } catch (err) {
-        this.#failure ??= err;
-        for (const bl of blobs) {
-          const k = `${bl.type}:${bl.id}`;
-          this.#pending.get(k)?.markIndexed(err);
-          this.#pending.delete(k);
-        }
-        return;
-      }
-      for (const bl of blobs) {
-        this.#index.add(bl);
-        this.#unindexed.push(bl);
-        const k = `${bl.type}:${bl.id}`;
-        this.#pending.get(k)?.markIndexed();
-        this.#pending.delete(k);
-      }
-      // A failed index write is recorded in #failure and reported by the next flush.
-      if (this.#unindexed.length >= MAX_BLOBS_PER_INDEX_FILE) await this.#writeIndex(false).catch(() => {});
-    })();
-    this.#uploads.add(upload);
-    void upload.finally(() => this.#uploads.delete(upload)).catch(() => {});
-  }
-
-  /** Writes index files for uploaded packs; `all` also writes a final partial file. */
-  async #writeIndex(all: boolean): Promise<void> {
-    while (this.#unindexed.length >= MAX_BLOBS_PER_INDEX_FILE || (all && this.#unindexed.length > 0)) {
-      const batch = this.#unindexed.splice(0, MAX_BLOBS_PER_INDEX_FILE);
-      try {
-        await this.saveJson('index', buildIndexFile(batch), this.#abort.signal);
-      } catch (err) {
-        this.#unindexed.unshift(...batch);
-        this.#failure ??= err;
-        throw err;
-      }
-    }
-  }
-
   async loadBlob(type: BlobType, id: BlobId, signal?: AbortSignal): Promise<Uint8Array> {
-    const key = `${type}:${id}`;
-    const p = this.#pending.get(key);
-    if (p && !this.#index.has(type, id)) {
-      // Saved in this session but not uploaded yet: finish its pack early.
-      await p.inPack;
-      if (p.builder && this.#open[type] === p.builder) this.#finishPack(type);
-      await p.indexed;
-    }
+    // Saved in this session but not uploaded yet: finish its pack early.
+    await this.#writer.whenIndexed(type, id);
     const locs = this.#index.lookupAll(type, id);
     if (locs.length === 0) throw new NotFoundError(`load ${type} blob ${short(id)}: not in index`);
     let lastErr: unknown;
     for (const loc of locs) {
       try {
-        return await this.#loadFrom(loc, signal);
+        return await loadBlobFrom(this.#reader, loc, signal);
       } catch (err) {
         // A damaged copy: another pack may hold an intact duplicate.
         if (!(err instanceof IntegrityError)) throw err;
@@ -376,40 +187,20 @@ export class ResticRepository implements Repository {
     throw lastErr;
   }
 
-  async #loadFrom(loc: BlobLocation, signal?: AbortSignal): Promise<Uint8Array> {
-    const subject = `${loc.type} blob ${short(loc.id)} in pack ${short(loc.pack)}`;
-    const h = { type: 'data', name: loc.pack } as const;
-    const range = { offset: loc.offset, length: loc.length };
-    const pool = this.#poolFor(loc.length, loc.uncompressedLength ?? loc.length);
-    if (pool) {
-      // Read straight into the transfer slot (stores that can), so the only buffer this thread
-      // allocates per blob is the plaintext it returns.
-      const slot = await pool.acquire(signal);
-      try {
-        const bytes = await this.storage.load(h, range, signal, slot.bytes);
-        if (bytes.buffer !== slot.bytes.buffer) slot.bytes.set(bytes);
-        this.#turnover((bytes.buffer === slot.bytes.buffer ? 0 : bytes.length) + (loc.uncompressedLength ?? loc.length));
-        const n = await pool.open(slot, bytes.length, loc.id, loc.uncompressedLength, subject);
-        return slot.bytes.slice(0, n);
-      } finally {
-        slot.release();
-      }
-    }
-    const bytes = await this.storage.load(h, range, signal);
-    this.#turnover(bytes.length + (loc.uncompressedLength ?? loc.length));
-    let plain = decrypt(this.masterKey, bytes, subject);
-    if (loc.uncompressedLength !== undefined) {
-      try {
-        plain = await decompress(plain, loc.uncompressedLength);
-      } catch (err) {
-        throw new IntegrityError(`load ${subject}: zstd decompression failed`, { cause: err });
-      }
-      if (plain.length !== loc.uncompressedLength) {
-        throw new IntegrityError(`load ${subject}: decompressed to ${plain.length} bytes, index says ${loc.uncompressedLength}`);
-      }
-    }
-    if (sha256Hex(plain) !== loc.id) throw new IntegrityError(`load ${subject}: content does not match its ID`);
-    return plain;
+  /**
+   * Reads the given blobs of one pack with few ranged reads and calls `each` for every one in
+   * pack order, with a view of its verified plaintext that is valid only during the call, or
+   * with the error that makes it unreadable (damaged blob, missing pack). Aborts and transient
+   * storage failures reject.
+   */
+  readPackBlobs(blobs: BlobLocation[], each: PackBlobSink, signal?: AbortSignal): Promise<void> {
+    this.#usable('read pack');
+    return readPackBlobs(this.#reader, blobs, each, signal);
+  }
+
+  /** Every known location of a blob (several when packs hold duplicates). */
+  lookupBlobAll(type: BlobType, id: BlobId): BlobLocation[] {
+    return this.#index.lookupAll(type, id);
   }
 
   /** Blobs listed in a pack's own header (ranged read of its tail), with their locations. */
@@ -432,27 +223,15 @@ export class ResticRepository implements Repository {
     return v;
   }
 
-  async flush(signal?: AbortSignal): Promise<void> {
-    this.#usable('flush');
-    // Blobs still hashing or compressing must land in a pack before the packs are closed.
-    while (this.#saving.size > 0) await Promise.all([...this.#saving]);
-    for (const p of [...this.#pending.values()]) await p.inPack.catch(() => {});
-    for (const type of ['data', 'tree'] as const) {
-      if (!this.#open[type]) continue;
-      await this.#whenUploadSlot(signal, () => this.#finishPack(type));
-    }
-    while (this.#uploads.size > 0) {
-      throwIfAborted(signal);
-      await Promise.race(this.#uploads);
-    }
-    this.#usable('flush');
-    await this.#writeIndex(true);
+  flush(signal?: AbortSignal): Promise<void> {
+    if (this.#closed) return Promise.reject(new LifeboatError('error', 'flush: repository is closed'));
+    return this.#writer.flush(signal);
   }
 
   async saveSnapshot(snapshot: Snapshot, signal?: AbortSignal): Promise<SnapshotId> {
     this.#usable('save snapshot');
     // No snapshot may point at data that is not durably indexed.
-    if (this.#pending.size > 0 || this.#unindexed.length > 0) {
+    if (!this.#writer.settled) {
       throw new LifeboatError('error', 'save snapshot: unflushed blobs; call flush() first');
     }
     if (this.#indexLoaded && !this.#index.has('tree', snapshot.tree)) {
@@ -493,15 +272,8 @@ export class ResticRepository implements Repository {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const err = new LifeboatError('error', 'repository closed');
-    this.#open.data = undefined;
-    this.#open.tree = undefined;
-    for (const p of this.#pending.values()) p.markIndexed(err);
-    this.#pending.clear();
-    this.#abort.abort();
-    await Promise.allSettled([...this.#uploads]);
-    this.#spareBuffers.length = 0;
-    await this.#pool?.close();
+    await this.#writer.close();
+    await Promise.all([this.#pool?.close(), this.#rangePool?.close()]);
   }
 }
 
