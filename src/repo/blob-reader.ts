@@ -7,6 +7,7 @@ import { IntegrityError, LifeboatError, NotFoundError, StorageError } from '../e
 import type { Storage } from '../storage/types.ts';
 import type { BlobLocation } from './types.ts';
 import type { CryptoPool, RangeBlob } from './crypto-pool.ts';
+import { type BlobWrite, type WriteOutcome, performWrites } from './blob-writes.ts';
 import type { MasterKey } from './crypto.ts';
 import { decompress } from './compression.ts';
 import { decrypt, sha256Hex } from './crypto.ts';
@@ -21,8 +22,20 @@ export interface BlobReaderContext {
   turnover(bytes: number): void;
 }
 
-/** Called once per requested blob, in pack order: its plaintext (valid during the call only) or why it is unreadable. */
-export type PackBlobSink = (loc: BlobLocation, plaintext: Uint8Array | undefined, error?: Error) => void;
+/**
+ * What became of one requested blob: its plaintext (valid during the call only), or what
+ * writing it did (when the caller gave writes for it), or why it is unreadable.
+ */
+export interface PackBlobResult {
+  plaintext?: Uint8Array;
+  written?: WriteOutcome;
+  error?: Error;
+}
+
+export type PackBlobSink = (loc: BlobLocation, r: PackBlobResult) => void;
+
+/** Where a blob's plaintext is to be written, asked just before its range is read; undefined: hand it to the sink. */
+export type WritesFor = (loc: BlobLocation) => BlobWrite[] | undefined;
 
 /** Blobs further apart than this are read with separate requests rather than reading the gap. */
 const MAX_GAP = 256 * 1024;
@@ -113,7 +126,7 @@ function planRanges(blobs: BlobLocation[], inCap: number, outCap: number): { ran
  * Reads `blobs` (all in one pack) and calls `each` for every one of them. Damaged blobs and a
  * missing or short pack are reported to `each`; aborts and transient storage failures throw.
  */
-export async function readPackBlobs(ctx: BlobReaderContext, blobs: BlobLocation[], each: PackBlobSink, signal?: AbortSignal): Promise<void> {
+export async function readPackBlobs(ctx: BlobReaderContext, blobs: BlobLocation[], each: PackBlobSink, signal?: AbortSignal, writesFor?: WritesFor): Promise<void> {
   const sorted = [...blobs].sort((a, b) => a.offset - b.offset);
   const pool = ctx.rangePool();
   const one = async (b: BlobLocation) => {
@@ -122,10 +135,11 @@ export async function readPackBlobs(ctx: BlobReaderContext, blobs: BlobLocation[
       plain = await loadBlobFrom(ctx, b, signal);
     } catch (err) {
       if (signal?.aborted || !isDataError(err)) throw err;
-      each(b, undefined, err);
+      each(b, { error: err });
       return;
     }
-    each(b, plain);
+    const writes = writesFor?.(b);
+    each(b, writes ? { written: performWrites(plain, writes) } : { plaintext: plain });
   };
   if (!pool) {
     for (const b of sorted) await one(b);
@@ -143,7 +157,7 @@ export async function readPackBlobs(ctx: BlobReaderContext, blobs: BlobLocation[
         if (bytes.length !== r.end - r.start) throw new IntegrityError(`load pack ${short(h.name)}: short read`);
       } catch (err) {
         if (signal?.aborted || !isDataError(err)) throw err;
-        for (const b of r.blobs) each(b, undefined, err);
+        for (const b of r.blobs) each(b, { error: err });
         continue;
       }
       if (bytes.buffer !== slot.bytes.buffer) {
@@ -153,13 +167,16 @@ export async function readPackBlobs(ctx: BlobReaderContext, blobs: BlobLocation[
       const req: RangeBlob[] = r.blobs.map((b) => {
         const x: RangeBlob = { offset: b.offset - r.start, length: b.length, id: b.id, subject: blobSubject(b) };
         if (b.uncompressedLength !== undefined) x.uncompressedLength = b.uncompressedLength;
+        const writes = writesFor?.(b);
+        if (writes) x.writes = writes;
         return x;
       });
       const results = await pool.openRange(slot, half, req);
       for (let i = 0; i < r.blobs.length; i++) {
         const res = results[i]!;
-        if ('error' in res) each(r.blobs[i]!, undefined, res.integrity ? new IntegrityError(res.error) : new LifeboatError('error', res.error));
-        else each(r.blobs[i]!, slot.bytes.subarray(res.at, res.at + res.len));
+        if ('error' in res) each(r.blobs[i]!, { error: res.integrity ? new IntegrityError(res.error) : new LifeboatError('error', res.error) });
+        else if (res.written) each(r.blobs[i]!, { written: res.written });
+        else each(r.blobs[i]!, { plaintext: slot.bytes.subarray(res.at, res.at + res.len) });
       }
     } finally {
       slot.release();

@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { IntegrityError } from '../errors.ts';
 import { openBlob, sealBlob } from './blob-codec.ts';
+import { performWrites } from './blob-writes.ts';
 import { createGcHint } from './gc-hint.ts';
 import { sha256Hex, type MasterKey } from './crypto.ts';
 import type { FromPool, RangeResult, ToPool } from './crypto-pool.ts';
@@ -39,11 +40,15 @@ function run(msg: ToPool): FromPool {
       for (const b of msg.blobs) {
         try {
           const plain = openBlob(key, slot.subarray(b.offset, b.offset + b.length), b.id, b.uncompressedLength, b.subject);
+          gcHint(b.length + plain.length);
+          if (b.writes) {
+            results.push({ at: -1, len: plain.length, written: performWrites(plain, b.writes) });
+            continue;
+          }
           if (at + plain.length > slot.length) throw new IntegrityError(`load ${b.subject}: ${plain.length} bytes do not fit the transfer slot`);
           slot.set(plain, at);
           results.push({ at, len: plain.length });
           at += plain.length;
-          gcHint(b.length + plain.length);
         } catch (err) {
           results.push({ error: err instanceof Error ? err.message : String(err), integrity: err instanceof IntegrityError });
         }

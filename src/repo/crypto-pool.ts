@@ -10,6 +10,7 @@ import { siblingModule } from './sibling-module.ts';
 import { Worker } from 'node:worker_threads';
 import { AbortedError, IntegrityError, LifeboatError } from '../errors.ts';
 import type { MasterKey } from './crypto.ts';
+import type { BlobWrite, WriteOutcome } from './blob-writes.ts';
 
 export type ToPool =
   | { op: 'hash'; task: number; slot: SharedArrayBuffer; len: number }
@@ -24,10 +25,12 @@ export interface RangeBlob {
   id: string;
   uncompressedLength?: number;
   subject: string;
+  /** Write the plaintext there (in the worker) instead of returning it. */
+  writes?: BlobWrite[];
 }
 
-/** Where a range blob's plaintext landed in the slot, or why it could not be opened. */
-export type RangeResult = { at: number; len: number } | { error: string; integrity: boolean };
+/** Where a range blob's plaintext landed in the slot (or what writing it did), or why it could not be opened. */
+export type RangeResult = { at: number; len: number; written?: WriteOutcome } | { error: string; integrity: boolean };
 
 export type FromPool =
   | { task: number; hex: string }
@@ -176,7 +179,12 @@ export class CryptoPool {
   }
 
   #spawn(): Thread {
-    const worker = new Worker(siblingModule(import.meta.url, 'crypto-pool-thread'), { workerData: this.#key });
+    // A small young generation: the thread's garbage is blob-sized buffers (external memory, freed
+    // by the frequent collections gc-hint.ts asks for), not JS objects; a big one only adds RSS.
+    const worker = new Worker(siblingModule(import.meta.url, 'crypto-pool-thread'), {
+      workerData: this.#key,
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    });
     const t: Thread = { worker, busy: false };
     worker.on('message', (m: FromPool) => {
       const r = this.#running.get(m.task);

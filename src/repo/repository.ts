@@ -11,7 +11,7 @@ import type { BlobId, BlobLocation, BlobType, KeyId, PackId, RepoConfig, Snapsho
 import { availableParallelism } from 'node:os';
 import { CHUNK_MAX_SIZE } from './chunker.ts';
 import { CryptoPool } from './crypto-pool.ts';
-import { type BlobReaderContext, type PackBlobSink, loadBlobFrom, readPackBlobs } from './blob-reader.ts';
+import { type BlobReaderContext, type PackBlobSink, type WritesFor, loadBlobFrom, readPackBlobs } from './blob-reader.ts';
 import { createGcHint, type GcHint } from './gc-hint.ts';
 import { CRYPTO_OVERHEAD, type MasterKey, newRandomKey } from './crypto.ts';
 import { loadConfig, newConfig, saveConfig } from './config-file.ts';
@@ -155,7 +155,7 @@ export class ResticRepository implements Repository {
   #rangePoolOf(): CryptoPool | undefined {
     if (this.#readThreads <= 0) return undefined;
     return (this.#rangePool ??= new CryptoPool(this.masterKey, {
-      threads: this.#readThreads, slots: this.#readThreads + 1, slotSize: 2 * (CHUNK_MAX_SIZE + 4096),
+      threads: this.#readThreads, slots: this.#readThreads, slotSize: 2 * (CHUNK_MAX_SIZE + 4096),
     }));
   }
 
@@ -189,13 +189,14 @@ export class ResticRepository implements Repository {
 
   /**
    * Reads the given blobs of one pack with few ranged reads and calls `each` for every one in
-   * pack order, with a view of its verified plaintext that is valid only during the call, or
+   * pack order, with a view of its verified plaintext that is valid only during the call (or,
+   * when `writesFor` gives writes for it, after writing it to files on the worker thread), or
    * with the error that makes it unreadable (damaged blob, missing pack). Aborts and transient
    * storage failures reject.
    */
-  readPackBlobs(blobs: BlobLocation[], each: PackBlobSink, signal?: AbortSignal): Promise<void> {
+  readPackBlobs(blobs: BlobLocation[], each: PackBlobSink, signal?: AbortSignal, writesFor?: WritesFor): Promise<void> {
     this.#usable('read pack');
-    return readPackBlobs(this.#reader, blobs, each, signal);
+    return readPackBlobs(this.#reader, blobs, each, signal, writesFor);
   }
 
   /** Every known location of a blob (several when packs hold duplicates). */
