@@ -15,6 +15,7 @@ import { createSource, isFilesSource } from '../sources/registry.ts';
 import type { Source, StreamEntry } from '../sources/types.ts';
 import type { OpenStorageOptions } from '../storage/location.ts';
 import { runPathsBackup, runStreamBackup } from './backup.ts';
+import { DUMP_CHUNKER } from '../repo/chunker.ts';
 import type { RepositoryAccess } from './repository-access.ts';
 import type { ReplicationResult } from './replicate.ts';
 
@@ -170,7 +171,7 @@ async function runStreamJob(
     return t;
   };
   return runStreamBackup(access, countBytes(source.entries(opts.signal), counter), {
-    tags, lateTags, onProgress: opts.onProgress, ...(time ? { time } : {}), ...(opts.host ? { host: opts.host } : {}),
+    tags, lateTags, chunker: DUMP_CHUNKER, onProgress: opts.onProgress, ...(time ? { time } : {}), ...(opts.host ? { host: opts.host } : {}),
   }, opts.signal);
 }
 

@@ -17,8 +17,8 @@ import { MAX_BLOBS_PER_INDEX_FILE, buildIndexFile, type IndexFileJson } from './
 import type { MasterIndex } from './master-index.ts';
 import { PackBuilder } from './pack.ts';
 
-/** Blobs this large or larger go through the worker pool. */
-export const POOL_MIN_BYTES = 64 * 1024;
+/** Blobs this large or larger go through the worker pool (a round trip costs ~50 µs). */
+export const POOL_MIN_BYTES = 16 * 1024;
 /** Room for a pack header of ~1500 entries before a pooled buffer must grow. */
 const PACK_HEADER_RESERVE = 64 * 1024;
 

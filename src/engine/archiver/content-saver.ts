@@ -3,7 +3,7 @@
 // flight across all files. Chunks are views into reused buffers, handed on once copied, so
 // memory is bounded by the repository's slots and packs plus 8 MiB per file being read.
 
-import { chunkStream, type ChunkerTables } from '../../repo/chunker.ts';
+import { chunkStream, type ChunkerParams, type ChunkerTables } from '../../repo/chunker.ts';
 import { abortable } from './abortable.ts';
 import type { Repository, SaveBlobResult } from '../../repo/repository-api.ts';
 import type { BlobId, Snapshot, SnapshotId } from '../../repo/types.ts';
@@ -14,6 +14,8 @@ import type { BackupError, BackupOptions, BackupStats } from './types.ts';
 export interface SaveContext {
   repo: Repository;
   tables: ChunkerTables;
+  /** Chunk bounds (default restic's, which file data must keep: it dedups with restic's blobs). */
+  chunker?: ChunkerParams;
   blobSlots: Limiter;
   signal: AbortSignal;
   stats: BackupStats;
@@ -39,7 +41,7 @@ export async function saveContent(ctx: SaveContext, source: AsyncIterable<Uint8A
   const pending: Promise<SaveBlobResult>[] = [];
   let size = 0;
   try {
-    for await (const chunk of chunkStream(abortable(source, ctx.signal), ctx.tables, ctx.signal)) {
+    for await (const chunk of chunkStream(abortable(source, ctx.signal), ctx.tables, ctx.signal, ctx.chunker)) {
       size += chunk.length;
       ctx.stats.bytesRead += chunk.length;
       const release = await ctx.blobSlots.acquire(ctx.signal);
