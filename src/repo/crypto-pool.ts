@@ -12,11 +12,17 @@ import { AbortedError, IntegrityError, LifeboatError } from '../errors.ts';
 import type { MasterKey } from './crypto.ts';
 import type { BlobWrite, WriteOutcome } from './blob-writes.ts';
 
-export type ToPool =
-  | { op: 'hash'; task: number; slot: SharedArrayBuffer; len: number }
-  | { op: 'seal'; task: number; slot: SharedArrayBuffer; len: number; compress: boolean }
-  | { op: 'open'; task: number; slot: SharedArrayBuffer; len: number; id: string; uncompressedLength?: number; subject: string }
-  | { op: 'openRange'; task: number; slot: SharedArrayBuffer; outStart: number; blobs: RangeBlob[] };
+/**
+ * `slot` is the slot's number; its SharedArrayBuffer travels (as `sab`) only with the first task
+ * a thread gets for it: cloning a SharedArrayBuffer into a message costs tens of µs, a blob's
+ * whole hand-over budget.
+ */
+export type ToPool = { task: number; slot: number; sab?: SharedArrayBuffer } & (
+  | { op: 'hash'; len: number }
+  | { op: 'hashSeal'; len: number; compress: boolean }
+  | { op: 'seal'; len: number; compress: boolean }
+  | { op: 'open'; len: number; id: string; uncompressedLength?: number; subject: string }
+  | { op: 'openRange'; outStart: number; blobs: RangeBlob[] });
 
 /** A blob inside a range read into a slot: where it is, and what it must decode to. */
 export interface RangeBlob {
@@ -33,7 +39,7 @@ export interface RangeBlob {
 export type RangeResult = { at: number; len: number; written?: WriteOutcome } | { error: string; integrity: boolean };
 
 export type FromPool =
-  | { task: number; hex: string }
+  | { task: number; hex: string; sealed?: { len: number; uncompressedLength?: number } }
   | { task: number; len: number; uncompressedLength?: number }
   | { task: number; results: RangeResult[] }
   | { task: number; error: string; integrity: boolean };
@@ -43,6 +49,8 @@ type Reply = Exclude<FromPool, { error: string }>;
 /** A transfer slot: `bytes` is shared with the worker that runs the slot's current task. */
 export interface Slot {
   readonly bytes: Uint8Array;
+  /** The slot's number in its pool. */
+  readonly index: number;
   release(): void;
 }
 
@@ -52,11 +60,15 @@ export interface CryptoPoolOptions {
   slots?: number;
   /** Bytes per slot: the largest blob (plus 32 bytes of crypto overhead) the pool takes. */
   slotSize: number;
+  /** The index's maybe-known filter (MasterIndex.filter), for hashSeal. */
+  filter?: SharedArrayBuffer;
 }
 
 interface Thread {
   worker: Worker;
   busy: boolean;
+  /** Slots whose buffer this thread has. */
+  known: Set<number>;
 }
 
 interface Job {
@@ -68,12 +80,13 @@ interface Job {
 export class CryptoPool {
   readonly slotSize: number;
   readonly #key: MasterKey;
+  readonly #filter: SharedArrayBuffer | undefined;
   readonly #threadCount: number;
   readonly #maxSlots: number;
   readonly #threads: Thread[] = [];
-  readonly #free: SharedArrayBuffer[] = [];
-  #allocated = 0;
-  readonly #slotWaiters: Array<(s: SharedArrayBuffer) => void> = [];
+  readonly #sabs: SharedArrayBuffer[] = [];
+  readonly #free: number[] = [];
+  readonly #slotWaiters: Array<(s: number) => void> = [];
   readonly #queue: Job[] = [];
   readonly #running = new Map<number, { job: Job; thread: Thread }>();
   #nextTask = 1;
@@ -85,19 +98,20 @@ export class CryptoPool {
     this.#threadCount = Math.max(1, opts.threads);
     this.#maxSlots = Math.max(1, opts.slots ?? 2 * this.#threadCount);
     this.slotSize = opts.slotSize;
+    this.#filter = opts.filter;
   }
 
   /** Waits for a free slot (the bounded queue). Release it when done with its bytes. */
   async acquire(signal?: AbortSignal): Promise<Slot> {
     this.#check();
-    let sab = this.#free.pop();
-    if (!sab && this.#allocated < this.#maxSlots) {
-      this.#allocated++;
-      sab = new SharedArrayBuffer(this.slotSize);
+    let index = this.#free.pop();
+    if (index === undefined && this.#sabs.length < this.#maxSlots) {
+      index = this.#sabs.length;
+      this.#sabs.push(new SharedArrayBuffer(this.slotSize));
     }
-    if (!sab) {
-      sab = await new Promise<SharedArrayBuffer>((resolve, reject) => {
-        const grant = (s: SharedArrayBuffer) => {
+    if (index === undefined) {
+      index = await new Promise<number>((resolve, reject) => {
+        const grant = (s: number) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(s);
         };
@@ -111,34 +125,43 @@ export class CryptoPool {
         this.#slotWaiters.push(grant);
       });
     }
-    const buf = sab;
+    const i = index;
     let released = false;
     return {
-      bytes: new Uint8Array(buf),
+      bytes: new Uint8Array(this.#sabs[i]!),
+      index: i,
       release: () => {
         if (released) return;
         released = true;
         const w = this.#slotWaiters.shift();
-        if (w) w(buf);
-        else this.#free.push(buf);
+        if (w) w(i);
+        else this.#free.push(i);
       },
     };
   }
 
   /** sha256 (hex) of slot bytes [0, len). */
   async hash(slot: Slot, len: number): Promise<string> {
-    const r = await this.#submit({ op: 'hash', task: 0, slot: slot.bytes.buffer as SharedArrayBuffer, len });
+    const r = await this.#submit({ op: 'hash', task: 0, slot: slot.index, len });
     return (r as { hex: string }).hex;
+  }
+
+  /**
+   * sha256 of slot bytes [0, len), and, when the index's filter shows the blob cannot be known,
+   * the blob sealed in place (then slot bytes [0, sealed.len)) in the same round trip.
+   */
+  async hashSeal(slot: Slot, len: number, compress: boolean): Promise<{ hex: string; sealed?: { len: number; uncompressedLength?: number } }> {
+    return (await this.#submit({ op: 'hashSeal', task: 0, slot: slot.index, len, compress })) as { hex: string; sealed?: { len: number; uncompressedLength?: number } };
   }
 
   /** Seals slot bytes [0, len) in place; the sealed blob is then slot bytes [0, result.len). */
   async seal(slot: Slot, len: number, compress: boolean): Promise<{ len: number; uncompressedLength?: number }> {
-    return (await this.#submit({ op: 'seal', task: 0, slot: slot.bytes.buffer as SharedArrayBuffer, len, compress })) as { len: number; uncompressedLength?: number };
+    return (await this.#submit({ op: 'seal', task: 0, slot: slot.index, len, compress })) as { len: number; uncompressedLength?: number };
   }
 
   /** Opens (MAC, decrypt, unzstd, ID check) slot bytes [0, len) in place; returns the plaintext length. */
   async open(slot: Slot, len: number, id: string, uncompressedLength: number | undefined, subject: string): Promise<number> {
-    const r = await this.#submit({ op: 'open', task: 0, slot: slot.bytes.buffer as SharedArrayBuffer, len, id, uncompressedLength, subject });
+    const r = await this.#submit({ op: 'open', task: 0, slot: slot.index, len, id, uncompressedLength, subject });
     return (r as { len: number }).len;
   }
 
@@ -147,7 +170,7 @@ export class CryptoPool {
    * `outStart` on, one after another; a damaged blob gets an error and the others go on.
    */
   async openRange(slot: Slot, outStart: number, blobs: RangeBlob[]): Promise<RangeResult[]> {
-    const r = await this.#submit({ op: 'openRange', task: 0, slot: slot.bytes.buffer as SharedArrayBuffer, outStart, blobs });
+    const r = await this.#submit({ op: 'openRange', task: 0, slot: slot.index, outStart, blobs });
     return (r as { results: RangeResult[] }).results;
   }
 
@@ -174,6 +197,10 @@ export class CryptoPool {
       t.busy = true;
       t.worker.ref();
       this.#running.set(job.msg.task, { job, thread: t });
+      if (!t.known.has(job.msg.slot)) {
+        t.known.add(job.msg.slot);
+        job.msg.sab = this.#sabs[job.msg.slot];
+      }
       t.worker.postMessage(job.msg);
     }
   }
@@ -182,10 +209,10 @@ export class CryptoPool {
     // A small young generation: the thread's garbage is blob-sized buffers (external memory, freed
     // by the frequent collections gc-hint.ts asks for), not JS objects; a big one only adds RSS.
     const worker = new Worker(siblingModule(import.meta.url, 'crypto-pool-thread'), {
-      workerData: this.#key,
+      workerData: { key: this.#key, filter: this.#filter },
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
-    const t: Thread = { worker, busy: false };
+    const t: Thread = { worker, busy: false, known: new Set() };
     worker.on('message', (m: FromPool) => {
       const r = this.#running.get(m.task);
       if (!r) return;

@@ -122,12 +122,16 @@ export class PackWriter {
     let slot: Slot | undefined;
     try {
       let id: BlobId;
+      let sealed: { len: number; uncompressedLength?: number } | undefined;
       if (pool) {
         slot = await pool.acquire(signal);
         slot.bytes.set(plaintext);
         // The slot holds the bytes now: the caller may reuse its buffer.
         release();
-        id = (await pool.hash(slot, plaintext.length)) as BlobId;
+        // Data blobs the filter shows new come back sealed in the same round trip.
+        const r = type === 'data' ? await pool.hashSeal(slot, plaintext.length, this.#o.compress) : { hex: await pool.hash(slot, plaintext.length) };
+        id = r.hex as BlobId;
+        sealed = 'sealed' in r ? r.sealed : undefined;
       } else {
         id = sha256Hex(plaintext) as BlobId;
       }
@@ -135,8 +139,9 @@ export class PackWriter {
       if (this.#o.index.has(type, id) || this.#pending.has(key)) return { id, known: true, storedSize: 0 };
       const p = newPending();
       this.#pending.set(key, p);
+      if (type === 'data') this.#o.index.markMaybeKnown(id);
       try {
-        const stored = await this.#seal(type, id, plaintext, pool, slot, p, signal);
+        const stored = await this.#seal(type, id, plaintext, pool, slot, p, signal, sealed);
         return { id, known: false, storedSize: stored };
       } catch (err) {
         this.#pending.delete(key);
@@ -149,11 +154,14 @@ export class PackWriter {
   }
 
   /** Compresses, encrypts and adds a new blob to its open pack; returns its stored size. */
-  async #seal(type: BlobType, id: BlobId, plaintext: Uint8Array, pool: CryptoPool | undefined, slot: Slot | undefined, p: Pending, signal?: AbortSignal): Promise<number> {
+  async #seal(
+    type: BlobType, id: BlobId, plaintext: Uint8Array, pool: CryptoPool | undefined, slot: Slot | undefined, p: Pending, signal?: AbortSignal,
+    done?: { len: number; uncompressedLength?: number },
+  ): Promise<number> {
     let sealed: Uint8Array;
     let ulen: number | undefined;
     if (pool && slot) {
-      const r = await pool.seal(slot, plaintext.length, this.#o.compress);
+      const r = done ?? await pool.seal(slot, plaintext.length, this.#o.compress);
       sealed = slot.bytes.subarray(0, r.len);
       ulen = r.uncompressedLength;
     } else if (plaintext.length < POOL_MIN_BYTES) {
