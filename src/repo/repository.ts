@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { CHUNK_MAX_SIZE } from './chunker.ts';
 import { CryptoPool } from './crypto-pool.ts';
 import { type BlobReaderContext, type PackBlobSink, type WritesFor, loadBlobFrom, readPackBlobs } from './blob-reader.ts';
-import { createGcHint, type GcHint } from './gc-hint.ts';
+import { collectNow, createGcHint, type GcHint } from './gc-hint.ts';
 import { CRYPTO_OVERHEAD, type MasterKey, newRandomKey } from './crypto.ts';
 import { loadConfig, newConfig, saveConfig } from './config-file.ts';
 import { MasterIndex, addIndexFileTo } from './index-file.ts';
@@ -275,6 +275,10 @@ export class ResticRepository implements Repository {
     this.#closed = true;
     await this.#writer.close();
     await Promise.all([this.#pool?.close(), this.#rangePool?.close()]);
+    this.#pool = undefined;
+    this.#rangePool = undefined;
+    this.#index.clear();
+    collectNow();
   }
 }
 
