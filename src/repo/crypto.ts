@@ -3,7 +3,7 @@
 // Poly1305 is libsodium's (WebAssembly; Node has no standalone Poly1305): ~1.9 GB/s where the
 // plain-JS one of @noble/ciphers did ~150 MB/s and was the largest cost of the write path.
 
-import { createCipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { type KeyObject, createCipheriv, createHash, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
 import sodium from 'libsodium-wrappers-sumo';
 import { IntegrityError } from '../errors.ts';
 
@@ -36,6 +36,18 @@ export const MAC_SIZE = 16;
 /** Bytes an encrypted object adds to its plaintext. */
 export const CRYPTO_OVERHEAD = IV_SIZE + MAC_SIZE;
 
+/**
+ * KeyObjects for a master key's AES keys, made once: passing raw key bytes to createCipheriv
+ * builds a KeyObject per call, a visible cost at thousands of blobs a second.
+ */
+const keyObjects = new WeakMap<Uint8Array, KeyObject>();
+
+function keyObject(bytes: Uint8Array): KeyObject {
+  let k = keyObjects.get(bytes);
+  if (!k) keyObjects.set(bytes, (k = createSecretKey(bytes)));
+  return k;
+}
+
 export function newRandomKey(): MasterKey {
   const b = randomBytes(64);
   return { encrypt: b.subarray(0, 32), macK: b.subarray(32, 48), macR: b.subarray(48, 64) };
@@ -58,7 +70,7 @@ export function sha256Hex(data: Uint8Array): string {
 /** Poly1305-AES over the ciphertext with the IV as nonce. */
 export function mac(key: MasterKey, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array {
   // Poly1305-AES as a standard Poly1305 one-time key: r ‖ AES-128_k(nonce).
-  const c = createCipheriv('aes-128-ecb', key.macK, null);
+  const c = createCipheriv('aes-128-ecb', keyObject(key.macK), null);
   c.setAutoPadding(false);
   const s = c.update(iv);
   const otk = new Uint8Array(32);
@@ -72,7 +84,7 @@ export function encrypt(key: MasterKey, plaintext: Uint8Array): Uint8Array {
   const iv = randomBytes(IV_SIZE);
   const out = new Uint8Array(plaintext.length + CRYPTO_OVERHEAD);
   out.set(iv, 0);
-  const c = createCipheriv('aes-256-ctr', key.encrypt, iv);
+  const c = createCipheriv('aes-256-ctr', keyObject(key.encrypt), iv);
   const a = c.update(plaintext);
   const b = c.final();
   out.set(a, IV_SIZE);
@@ -97,7 +109,7 @@ export function decrypt(key: MasterKey, data: Uint8Array, subject = 'object'): U
   if (!timingSafeEqual(tag, want)) {
     throw new IntegrityError(`decrypt ${subject}: MAC check failed (data damaged or wrong key)`);
   }
-  const d = createCipheriv('aes-256-ctr', key.encrypt, iv);
+  const d = createCipheriv('aes-256-ctr', keyObject(key.encrypt), iv);
   const a = d.update(ct);
   const b = d.final();
   return b.length ? Buffer.concat([a, b]) : a;
@@ -109,6 +121,6 @@ export function tryDecrypt(key: MasterKey, data: Uint8Array): Uint8Array | undef
   const iv = data.subarray(0, IV_SIZE);
   const ct = data.subarray(IV_SIZE, data.length - MAC_SIZE);
   if (!timingSafeEqual(data.subarray(data.length - MAC_SIZE), mac(key, iv, ct))) return undefined;
-  const d = createCipheriv('aes-256-ctr', key.encrypt, iv);
+  const d = createCipheriv('aes-256-ctr', keyObject(key.encrypt), iv);
   return Buffer.concat([d.update(ct), d.final()]);
 }
