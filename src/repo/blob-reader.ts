@@ -58,7 +58,7 @@ export async function loadBlobFrom(ctx: BlobReaderContext, loc: BlobLocation, si
   if (pool) {
     // Read straight into the transfer slot (stores that can), so the only buffer this thread
     // allocates per blob is the plaintext it returns.
-    const slot = await pool.acquire(signal);
+    const slot = await pool.acquire(signal, Math.max(loc.length, (loc.uncompressedLength ?? 0) + 32));
     try {
       const bytes = await ctx.storage.load(h, range, signal, slot.bytes);
       if (bytes.buffer !== slot.bytes.buffer) slot.bytes.set(bytes);

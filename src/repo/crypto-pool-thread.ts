@@ -27,9 +27,10 @@ function seal(msg: { task: number; len: number; compress: boolean }, slot: Uint8
   slot.set(s.bytes);
   return { len: s.bytes.length, uncompressedLength: s.uncompressedLength };
 }
-// Each seal or open leaves one or two blob-sized buffers behind: collect after about every blob
-// (young collections on this tiny heap cost well under a millisecond; see gc-hint.ts).
-const gcHint = createGcHint(1 << 20);
+// Each seal or open leaves one or two blob-sized buffers behind: collect every 4 MiB of them
+// (young collections on this tiny heap cost well under a millisecond; see gc-hint.ts; per
+// small dump chunk they added up to a quarter of the thread's time).
+const gcHint = createGcHint(4 << 20);
 
 /** The pool's slots, by number, as they were first sent. */
 const slots: Uint8Array[] = [];

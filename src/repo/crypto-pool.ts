@@ -60,6 +60,12 @@ export interface CryptoPoolOptions {
   slots?: number;
   /** Bytes per slot: the largest blob (plus 32 bytes of crypto overhead) the pool takes. */
   slotSize: number;
+  /**
+   * Extra small slots for small blobs (dump chunks of ≤ 512 KiB): many blobs in flight at little
+   * memory, so the round trips of a stream of small chunks overlap.
+   */
+  smallSlots?: number;
+  smallSlotSize?: number;
   /** The index's maybe-known filter (MasterIndex.filter), for hashSeal. */
   filter?: SharedArrayBuffer;
 }
@@ -87,6 +93,7 @@ export class CryptoPool {
   readonly #sabs: SharedArrayBuffer[] = [];
   readonly #free: number[] = [];
   readonly #slotWaiters: Array<(s: number) => void> = [];
+  readonly #small: { max: number; size: number; count: number; free: number[]; waiters: Array<(s: number) => void> };
   readonly #queue: Job[] = [];
   readonly #running = new Map<number, { job: Job; thread: Thread }>();
   #nextTask = 1;
@@ -99,30 +106,66 @@ export class CryptoPool {
     this.#maxSlots = Math.max(1, opts.slots ?? 2 * this.#threadCount);
     this.slotSize = opts.slotSize;
     this.#filter = opts.filter;
+    this.#small = { max: opts.smallSlots ?? 0, size: opts.smallSlotSize ?? 0, count: 0, free: [], waiters: [] };
   }
 
-  /** Waits for a free slot (the bounded queue). Release it when done with its bytes. */
-  async acquire(signal?: AbortSignal): Promise<Slot> {
-    this.#check();
-    let index = this.#free.pop();
-    if (index === undefined && this.#sabs.length < this.#maxSlots) {
-      index = this.#sabs.length;
+  /** A slot for `bytes` (the most the task's data will take): a small one when it fits. */
+  #take(bytes: number): { index: number } | { queue: Array<(s: number) => void> } {
+    const small = this.#small;
+    if (small.max > 0 && bytes <= small.size) {
+      let i = small.free.pop();
+      if (i === undefined && small.count < small.max) {
+        small.count++;
+        i = this.#sabs.length;
+        this.#sabs.push(new SharedArrayBuffer(small.size));
+      }
+      if (i !== undefined) return { index: i };
+      return { queue: small.waiters };
+    }
+    let i = this.#free.pop();
+    if (i === undefined && this.#sabs.length - small.count < this.#maxSlots) {
+      i = this.#sabs.length;
       this.#sabs.push(new SharedArrayBuffer(this.slotSize));
     }
-    if (index === undefined) {
+    return i === undefined ? { queue: this.#slotWaiters } : { index: i };
+  }
+
+  #give(i: number): void {
+    if (this.#sabs[i]!.byteLength === this.slotSize) {
+      const w = this.#slotWaiters.shift();
+      if (w) w(i);
+      else this.#free.push(i);
+    } else {
+      const w = this.#small.waiters.shift();
+      if (w) w(i);
+      else this.#small.free.push(i);
+    }
+  }
+
+  /**
+   * Waits for a free slot (the bounded queue) that holds `bytes` (default: a full-size slot).
+   * Release it when done with its bytes.
+   */
+  async acquire(signal?: AbortSignal, bytes = this.slotSize): Promise<Slot> {
+    this.#check();
+    const got = this.#take(bytes);
+    let index: number;
+    if ('index' in got) index = got.index;
+    else {
+      const waiters = got.queue;
       index = await new Promise<number>((resolve, reject) => {
         const grant = (s: number) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(s);
         };
         const onAbort = () => {
-          const i = this.#slotWaiters.indexOf(grant);
-          if (i >= 0) this.#slotWaiters.splice(i, 1);
+          const i = waiters.indexOf(grant);
+          if (i >= 0) waiters.splice(i, 1);
           reject(new AbortedError('crypto pool: aborted while waiting for a slot'));
         };
         if (signal?.aborted) return onAbort();
         signal?.addEventListener('abort', onAbort, { once: true });
-        this.#slotWaiters.push(grant);
+        waiters.push(grant);
       });
     }
     const i = index;
@@ -133,9 +176,7 @@ export class CryptoPool {
       release: () => {
         if (released) return;
         released = true;
-        const w = this.#slotWaiters.shift();
-        if (w) w(i);
-        else this.#free.push(i);
+        this.#give(i);
       },
     };
   }

@@ -12,7 +12,7 @@ import type { BlobId, BlobLocation, BlobType, PackId } from './types.ts';
 import { compress } from './compression.ts';
 import type { CryptoPool, Slot } from './crypto-pool.ts';
 import { sealBlob } from './blob-codec.ts';
-import { type MasterKey, encrypt, sha256Hex } from './crypto.ts';
+import { CRYPTO_OVERHEAD, type MasterKey, encrypt, sha256Hex } from './crypto.ts';
 import { MAX_BLOBS_PER_INDEX_FILE, buildIndexFile, type IndexFileJson } from './index-file.ts';
 import type { MasterIndex } from './master-index.ts';
 import { PackBuilder } from './pack.ts';
@@ -124,7 +124,7 @@ export class PackWriter {
       let id: BlobId;
       let sealed: { len: number; uncompressedLength?: number } | undefined;
       if (pool) {
-        slot = await pool.acquire(signal);
+        slot = await pool.acquire(signal, plaintext.length + CRYPTO_OVERHEAD);
         slot.bytes.set(plaintext);
         // The slot holds the bytes now: the caller may reuse its buffer.
         release();

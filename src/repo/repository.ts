@@ -147,7 +147,11 @@ export class ResticRepository implements Repository {
   #poolFor(...sizes: number[]): CryptoPool | undefined {
     if (this.#cryptoThreads <= 0 || sizes[0]! < POOL_MIN_BYTES) return undefined;
     // Slots hold the largest chunk plus the crypto overhead; bigger (tree) blobs stay here.
-    this.#pool ??= new CryptoPool(this.masterKey, { threads: this.#cryptoThreads, slotSize: CHUNK_MAX_SIZE + 4096, filter: this.#index.filter });
+    this.#pool ??= new CryptoPool(this.masterKey, {
+      threads: this.#cryptoThreads, slotSize: CHUNK_MAX_SIZE + 4096, filter: this.#index.filter,
+      // Dump chunks (≤ 512 KiB): a dozen in flight for 7 MiB.
+      smallSlots: 12, smallSlotSize: 512 * 1024 + 4096,
+    });
     return sizes.every((n) => n + CRYPTO_OVERHEAD <= this.#pool!.slotSize) ? this.#pool : undefined;
   }
 

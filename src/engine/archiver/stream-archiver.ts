@@ -66,7 +66,8 @@ export async function backupStreams(repo: Repository, entries: AsyncIterable<Str
     repo,
     tables: chunkerTables(repo.config.chunkerPolynomial),
     chunker: opts.chunker,
-    blobSlots: createLimiter(opts.maxBlobSaves ?? 3),
+    // Small chunks: more in flight (the pool has small slots for them), same memory bound.
+    blobSlots: createLimiter(opts.maxBlobSaves ?? (opts.chunker && opts.chunker.maxSize <= 512 * 1024 ? 12 : 3)),
     signal: ac.signal,
     stats: emptyStats(),
     errors: [],
