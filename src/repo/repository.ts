@@ -11,12 +11,14 @@ import type { BlobId, BlobLocation, BlobType, KeyId, PackId, RepoConfig, Snapsho
 import { availableParallelism } from 'node:os';
 import { CHUNK_MAX_SIZE } from './chunker.ts';
 import { CryptoPool } from './crypto-pool.ts';
-import { type BlobReaderContext, type PackBlobSink, type WritesFor, loadBlobFrom, readPackBlobs } from './blob-reader.ts';
+import { type BlobReaderContext, type PackBlobSink, type WritesFor, blobSubject, loadBlobFrom, readPackBlobs } from './blob-reader.ts';
+import { openBlob } from './blob-codec.ts';
 import { collectNow, createGcHint, type GcHint } from './gc-hint.ts';
 import { CRYPTO_OVERHEAD, type MasterKey, newRandomKey } from './crypto.ts';
 import { loadConfig, newConfig, saveConfig } from './config-file.ts';
 import { MasterIndex, addIndexFileTo } from './index-file.ts';
 import { IndexBatch, scanIndexJson } from './index-scan.ts';
+import { TreeCache } from './tree-cache.ts';
 import { parseJsonBytes, stringifyJson } from './json.ts';
 import { type ScryptParams, createKey, openWithPassword } from './key.ts';
 import { DEFAULT_PACK_SIZE, readPackHeader } from './pack.ts';
@@ -68,6 +70,8 @@ export class ResticRepository implements Repository {
   #pool: CryptoPool | undefined;
   #rangePool: CryptoPool | undefined;
   #gcHint: GcHint | undefined;
+  /** 16 MiB of tree plaintext: a snapshot of ~50,000 directories' worth of parent trees. */
+  readonly #trees = new TreeCache(16 << 20);
 
   constructor(storage: Storage, config: RepoConfig, keyId: KeyId, masterKey: MasterKey, opts: RepositoryOptions = {}) {
     this.storage = storage;
@@ -219,8 +223,38 @@ export class ResticRepository implements Repository {
     return (await this.saveBlob('tree', bytes, signal)).id;
   }
 
+  /** A tree's bytes, from the tree cache (filled a tree pack at a time) or loaded alone. */
+  async #treeBytes(id: BlobId, signal?: AbortSignal): Promise<Uint8Array> {
+    const hit = this.#trees.get(id);
+    if (hit) return hit;
+    const loc = this.#index.lookup('tree', id);
+    if (loc) {
+      await this.#trees.fill(loc.pack, async () => {
+        // One read of the pack's blobs, opened here: trees are small, and a read pool would
+        // cost a backup two more threads and their slots.
+        const blobs = (await this.listPackBlobs(loc.pack, undefined, signal)).filter((b) => b.type === 'tree');
+        if (blobs.length === 0) return;
+        const start = blobs[0]!.offset;
+        const end = blobs.at(-1)!.offset + blobs.at(-1)!.length;
+        if (!this.#trees.fits(end - start) || !this.#trees.fits(blobs.reduce((n, b) => n + (b.uncompressedLength ?? b.length), 0))) return;
+        const bytes = await this.storage.load({ type: 'data', name: loc.pack }, { offset: start, length: end - start }, signal);
+        for (const b of blobs) {
+          try {
+            this.#trees.put(b.id, openBlob(this.masterKey, bytes.subarray(b.offset - start, b.offset - start + b.length), b.id, b.uncompressedLength, blobSubject(b)));
+          } catch {
+            // damaged: loadBlob reports it when the tree is wanted
+          }
+        }
+        this.#turnover(bytes.length);
+      });
+      const filled = this.#trees.get(id);
+      if (filled) return filled;
+    }
+    return this.loadBlob('tree', id, signal);
+  }
+
   async loadTree(id: BlobId, signal?: AbortSignal): Promise<Tree> {
-    const v = parseJsonBytes(await this.loadBlob('tree', id, signal)) as Tree;
+    const v = parseJsonBytes(await this.#treeBytes(id, signal)) as Tree;
     if (!v || !Array.isArray(v.nodes)) {
       if (v && v.nodes === null) return { ...v, nodes: [] };
       throw new IntegrityError(`load tree ${short(id)}: no nodes list`);
@@ -282,6 +316,7 @@ export class ResticRepository implements Repository {
     this.#pool = undefined;
     this.#rangePool = undefined;
     this.#index.clear();
+    this.#trees.clear();
     collectNow();
   }
 }
