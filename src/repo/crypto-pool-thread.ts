@@ -23,8 +23,8 @@ function surelyNew(digest: Buffer): boolean {
 }
 
 function seal(msg: { task: number; len: number; compress: boolean }, slot: Uint8Array, input: Uint8Array): { len: number; uncompressedLength?: number } {
-  const s = sealBlob(key, input, msg.compress);
-  slot.set(s.bytes);
+  // Sealed in place: no blob-sized copy besides zstd's output.
+  const s = sealBlob(key, input, msg.compress, slot);
   return { len: s.bytes.length, uncompressedLength: s.uncompressedLength };
 }
 // Each seal or open leaves one or two blob-sized buffers behind: collect every 4 MiB of them

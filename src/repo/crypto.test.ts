@@ -73,3 +73,16 @@ test('lossless JSON: big uint64 survive, Go escaping, unknown fields kept', () =
   assert.equal(v.name, 'a<b>&c\u2028');
   assert.equal(stringifyJson(v), text);
 });
+
+test('encrypt works backwards in 1 MiB pieces: in place, across pieces and counter carries, it decrypts', () => {
+  const key = newRandomKey();
+  for (const n of [0, 15, 1 << 20, (1 << 20) + 17, 3 * (1 << 20) + 5]) {
+    const plain = randomBytes(n);
+    const slot = new Uint8Array(n + 64);
+    slot.set(plain);
+    const sealed = encrypt(key, slot.subarray(0, n), slot);
+    assert.equal(sealed.length, n + CRYPTO_OVERHEAD);
+    assert.deepEqual(Buffer.from(decrypt(key, sealed)), plain, `${n} bytes in place`);
+    assert.deepEqual(Buffer.from(decrypt(key, encrypt(key, plain))), plain, `${n} bytes`);
+  }
+});

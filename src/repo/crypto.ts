@@ -79,19 +79,41 @@ export function mac(key: MasterKey, iv: Uint8Array, ciphertext: Uint8Array): Uin
   return poly1305(ciphertext, otk);
 }
 
-/** Encrypts into a fresh buffer of plaintext.length + 32 bytes. */
-export function encrypt(key: MasterKey, plaintext: Uint8Array): Uint8Array {
-  const iv = randomBytes(IV_SIZE);
-  const out = new Uint8Array(plaintext.length + CRYPTO_OVERHEAD);
-  out.set(iv, 0);
-  const c = createCipheriv('aes-256-ctr', keyObject(key.encrypt), iv);
-  const a = c.update(plaintext);
-  const b = c.final();
-  out.set(a, IV_SIZE);
-  if (b.length) out.set(b, IV_SIZE + a.length);
-  const ct = out.subarray(IV_SIZE, IV_SIZE + plaintext.length);
-  out.set(mac(key, iv, ct), IV_SIZE + plaintext.length);
+/** CTR pieces: the cipher's output buffer per call stays this small (a multiple of 16). */
+const CTR_PIECE = 1 << 20;
+
+/** The CTR counter block `blocks` blocks after `iv` (128-bit big-endian addition). */
+function counterAt(iv: Uint8Array, blocks: number): Buffer {
+  const out = Buffer.from(iv);
+  let carry = blocks;
+  for (let i = 15; i >= 0 && carry > 0; i--) {
+    const v = out[i]! + (carry % 256);
+    out[i] = v & 0xff;
+    carry = Math.floor(carry / 256) + (v >> 8);
+  }
   return out;
+}
+
+/**
+ * Encrypts into `out` (a fresh buffer of plaintext.length + 32 bytes by default), 1 MiB at a
+ * time from the end backwards: `plaintext` may be `out`'s own first bytes (sealing in place in
+ * a transfer slot), since each piece is read before the one before it is written over it.
+ */
+export function encrypt(key: MasterKey, plaintext: Uint8Array, out: Uint8Array = new Uint8Array(plaintext.length + CRYPTO_OVERHEAD)): Uint8Array {
+  const n = plaintext.length;
+  if (out.length < n + CRYPTO_OVERHEAD) throw new RangeError(`encrypt: ${out.length} bytes cannot hold ${n} + ${CRYPTO_OVERHEAD}`);
+  const iv = randomBytes(IV_SIZE);
+  const k = keyObject(key.encrypt);
+  for (let start = Math.floor(Math.max(0, n - 1) / CTR_PIECE) * CTR_PIECE; start >= 0; start -= CTR_PIECE) {
+    const piece = plaintext.subarray(start, Math.min(n, start + CTR_PIECE));
+    const c = createCipheriv('aes-256-ctr', k, counterAt(iv, start / 16));
+    const ct = c.update(piece);
+    out.set(ct, IV_SIZE + start);
+  }
+  out.set(iv, 0);
+  const ct = out.subarray(IV_SIZE, IV_SIZE + n);
+  out.set(mac(key, iv, ct), IV_SIZE + n);
+  return out.subarray(0, n + CRYPTO_OVERHEAD);
 }
 
 /**
