@@ -15,6 +15,8 @@ import type { Limiter } from './limiter.ts';
 import type { PlannedDir, PlannedLeaf } from './target-plan.ts';
 
 export interface WalkContext extends SaveContext {
+  /** Read buffers (1 MiB + 1) for files being read, reused: a fresh one per file or read fed malloc's fragmentation. */
+  readBuffers: Uint8Array[];
   owners: OwnerNames;
   excludes?: PathFilter;
   fileSlots: Limiter;
@@ -24,20 +26,6 @@ export interface WalkContext extends SaveContext {
 
 /** A read error of the file itself (not of the repository): the file is skipped, not the backup. */
 class ReadFailure extends Error {}
-
-async function* readFailures(src: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const it = src[Symbol.asyncIterator]();
-  for (;;) {
-    let r: IteratorResult<Uint8Array>;
-    try {
-      r = await it.next();
-    } catch (err) {
-      throw new ReadFailure((err as Error).message, { cause: err });
-    }
-    if (r.done) return;
-    yield r.value;
-  }
-}
 
 interface Entry {
   raw: Buffer;
@@ -72,7 +60,7 @@ async function* once(b: Uint8Array): AsyncGenerator<Uint8Array> {
  * the page cache, where each async call (and a read stream) through libuv's pool cost tens of
  * µs and garbage. Most files of a tree are small.
  */
-function readSmallFile(fsPath: string | Buffer, st: BigIntStats): Uint8Array {
+function readSmallFile(fsPath: string | Buffer, st: BigIntStats, spare: Uint8Array | undefined): Uint8Array {
   let fd: number;
   try {
     fd = openSync(fsPath, READ_FLAGS | (constants.O_NOATIME ?? 0));
@@ -88,7 +76,7 @@ function readSmallFile(fsPath: string | Buffer, st: BigIntStats): Uint8Array {
     const fst = fstatSync(fd, { bigint: true });
     if (!fst.isFile() || fst.ino !== st.ino || fst.dev !== st.dev) throw new ReadFailure('open: file was replaced during backup');
     // One byte more than the size, to see a file that grew since lstat; then read to its end.
-    let buf = Buffer.allocUnsafe(Number(fst.size) + 1);
+    let buf = spare && spare.length >= Number(fst.size) + 1 ? Buffer.from(spare.buffer, spare.byteOffset, spare.length) : Buffer.allocUnsafe(Number(fst.size) + 1);
     let n = 0;
     for (;;) {
       if (n === buf.length) {
@@ -109,8 +97,32 @@ function readSmallFile(fsPath: string | Buffer, st: BigIntStats): Uint8Array {
   }
 }
 
+/** Reads `fh` to its end into one reused buffer (chunkStream copies what it keeps before asking for more). */
+async function* readInto(fh: Awaited<ReturnType<typeof open>>, buf: Uint8Array): AsyncGenerator<Uint8Array> {
+  for (;;) {
+    let n: number;
+    try {
+      n = (await fh.read(buf, 0, buf.length, null)).bytesRead;
+    } catch (err) {
+      throw new ReadFailure((err as Error).message, { cause: err });
+    }
+    if (n === 0) return;
+    yield buf.subarray(0, n);
+  }
+}
+
 async function readFile(ctx: WalkContext, fsPath: string | Buffer, st: BigIntStats): Promise<SavedContent> {
-  if (st.size <= BigInt(SMALL_FILE)) return saveContent(ctx, once(readSmallFile(fsPath, st)));
+  const buf = ctx.readBuffers.pop() ?? new Uint8Array(SMALL_FILE + 1);
+  try {
+    if (st.size <= BigInt(SMALL_FILE)) return await saveContent(ctx, once(readSmallFile(fsPath, st, buf)));
+    return await readLargeFile(ctx, fsPath, st, buf);
+  } finally {
+    // saveContent has released every chunk (saveBlob copied them): the buffer is free again.
+    ctx.readBuffers.push(buf);
+  }
+}
+
+async function readLargeFile(ctx: WalkContext, fsPath: string | Buffer, st: BigIntStats, buf: Uint8Array): Promise<SavedContent> {
   let fh;
   try {
     // O_NOFOLLOW|O_NONBLOCK: if the file was swapped for a symlink or a fifo since lstat, fail
@@ -128,11 +140,7 @@ async function readFile(ctx: WalkContext, fsPath: string | Buffer, st: BigIntSta
     throw new ReadFailure(`open: ${(err as Error).message}`, { cause: err });
   }
   try {
-    // Reads of at most 1 MiB, but no larger than the file (+1 to see its end in one read): every
-    // read allocates a buffer of this size, and most files of a tree are small.
-    const highWaterMark = Math.min(1 << 20, Math.max(4096, Number(st.size) + 1));
-    const stream = fh.createReadStream({ highWaterMark, autoClose: false });
-    return await saveContent(ctx, readFailures(stream));
+    return await saveContent(ctx, readInto(fh, buf));
   } finally {
     await fh.close();
   }
