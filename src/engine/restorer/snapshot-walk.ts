@@ -91,6 +91,8 @@ export async function* listSnapshot(repo: Repository, ref: SnapshotRef, opts: Li
 
 /** Bytes of plaintext one read-ahead run may hold. */
 const RUN_BYTES = 8 << 20;
+/** Only blobs smaller than this are read in runs (dump chunks; restic's are at least this large). */
+const RUN_BLOB_MAX = 512 * 1024;
 
 interface Run {
   ids: BlobId[];
@@ -104,11 +106,11 @@ function nextRun(repo: Repository, ids: readonly BlobId[], start: number): Run {
   for (let i = start; i < ids.length; i++) {
     const loc = repo.lookupBlobAll('data', ids[i]!)[0];
     const prev = run.locs.at(-1);
-    if (!loc || (prev && (loc.pack !== prev.pack || loc.offset <= prev.offset))) {
-      if (run.ids.length === 0) run.ids.push(ids[i]!); // unknown blob: loadBlob reports it
+    const n = loc ? loc.uncompressedLength ?? loc.length - 32 : 0;
+    if (!loc || n >= RUN_BLOB_MAX || (prev && (loc.pack !== prev.pack || loc.offset <= prev.offset))) {
+      if (run.ids.length === 0) run.ids.push(ids[i]!); // alone: loadBlob (and its errors)
       break;
     }
-    const n = loc.uncompressedLength ?? loc.length - 32;
     if (run.ids.length > 0 && bytes + n > RUN_BYTES) break;
     run.ids.push(ids[i]!);
     run.locs.push(loc);
@@ -120,6 +122,7 @@ function nextRun(repo: Repository, ids: readonly BlobId[], start: number): Run {
 /** The blobs of a run, read with few ranged reads of their pack; a damaged one is retried by loadBlob (other copies). */
 async function loadRun(repo: Repository, run: Run, signal?: AbortSignal): Promise<Uint8Array[]> {
   if (run.locs.length < 2) return Promise.all(run.ids.map((id) => repo.loadBlob('data', id, signal)));
+  // (A run is only ever one blob, or several small ones of one pack.)
   const got = new Map<string, Uint8Array>();
   await repo.readPackBlobs(run.locs, (loc, r) => {
     if (r.plaintext) got.set(loc.id, Uint8Array.prototype.slice.call(r.plaintext));
