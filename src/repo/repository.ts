@@ -80,8 +80,10 @@ export class ResticRepository implements Repository {
     this.masterKey = masterKey;
     // The main thread chunks and hashes packs: it takes one core, the workers the rest.
     this.#cryptoThreads = opts.cryptoThreads ?? Math.max(1, Math.min(4, availableParallelism() - 1));
-    // Reading, the main thread only does I/O: a worker per core.
-    this.#readThreads = opts.cryptoThreads === 0 ? 0 : Math.max(2, Math.min(4, availableParallelism()));
+    // Reading: the main thread does little but I/O. Each worker costs ~50 MB of RSS (isolate,
+    // malloc arenas, blob-sized garbage): two at most, one on a 2-core machine, where a second
+    // bought no time (restores there wait on the kernel creating files).
+    this.#readThreads = opts.cryptoThreads === 0 ? 0 : Math.max(1, Math.min(2, availableParallelism() - 1));
     this.#writer = new PackWriter({
       storage,
       key: masterKey,
@@ -98,7 +100,7 @@ export class ResticRepository implements Repository {
     this.#reader = {
       storage,
       key: masterKey,
-      poolFor: (...sizes) => this.#poolFor(...sizes),
+      poolFor: (...sizes) => this.#readPoolFor(...sizes),
       rangePool: () => this.#rangePoolOf(),
       turnover: (n) => this.#turnover(n),
     };
@@ -150,6 +152,7 @@ export class ResticRepository implements Repository {
   /** The worker pool for a blob of `n` bytes (and the bytes its result needs), if it should use one. */
   #poolFor(...sizes: number[]): CryptoPool | undefined {
     if (this.#cryptoThreads <= 0 || sizes[0]! < POOL_MIN_BYTES) return undefined;
+
     // Slots hold the largest chunk plus the crypto overhead; bigger (tree) blobs stay here.
     this.#pool ??= new CryptoPool(this.masterKey, {
       threads: this.#cryptoThreads, slotSize: CHUNK_MAX_SIZE + 4096, filter: this.#index.filter,
@@ -159,11 +162,22 @@ export class ResticRepository implements Repository {
     return sizes.every((n) => n + CRYPTO_OVERHEAD <= this.#pool!.slotSize) ? this.#pool : undefined;
   }
 
+  /**
+   * The pool a single blob load uses: the write pool in a session that saves blobs; otherwise
+   * (restore, dump) the read pool, whose bigger slots serve single blobs too, rather than a
+   * second set of threads.
+   */
+  #readPoolFor(...sizes: number[]): CryptoPool | undefined {
+    if (this.#pool || this.#cryptoThreads <= 0 || sizes[0]! < POOL_MIN_BYTES) return this.#poolFor(...sizes);
+    const pool = this.#rangePoolOf();
+    return pool && sizes.every((n) => n + CRYPTO_OVERHEAD <= pool.slotSize) ? pool : this.#poolFor(...sizes);
+  }
+
   /** Slots of two halves: a range of a pack (up to a max-size chunk) and its plaintexts. */
   #rangePoolOf(): CryptoPool | undefined {
     if (this.#readThreads <= 0) return undefined;
     return (this.#rangePool ??= new CryptoPool(this.masterKey, {
-      threads: this.#readThreads, slots: this.#readThreads, slotSize: 2 * (CHUNK_MAX_SIZE + 4096),
+      threads: this.#readThreads, slots: this.#readThreads + 1, slotSize: 2 * (CHUNK_MAX_SIZE + 4096),
     }));
   }
 

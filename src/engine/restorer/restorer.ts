@@ -298,7 +298,7 @@ export async function restoreSnapshot(repo: Repository, ref: SnapshotRef, target
     inflight: Promise.resolve(),
     dirs: [],
     dirsApplied: 0,
-    concurrency: opts.maxFiles ?? Math.max(3, Math.min(5, availableParallelism() + 1)),
+    concurrency: opts.maxFiles ?? Math.max(2, Math.min(4, availableParallelism())),
   };
   try {
     try {
