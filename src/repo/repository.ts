@@ -4,23 +4,21 @@
 // Blobs of POOL_MIN_BYTES or more are hashed, sealed (and on load opened) on a CryptoPool of
 // worker threads; small ones stay on this thread, where a round trip would cost more than the work.
 
-import { IntegrityError, LifeboatError, NoRepositoryError, NotFoundError, StorageError } from '../errors.ts';
+import { IntegrityError, LifeboatError, NotFoundError } from '../errors.ts';
 import type { Storage } from '../storage/types.ts';
 import type { SaveBlobResult, Repository } from './repository-api.ts';
 import type { BlobId, BlobLocation, BlobType, KeyId, PackId, RepoConfig, Snapshot, SnapshotEntry, SnapshotId, Tree } from './types.ts';
 import { availableParallelism } from 'node:os';
 import { CHUNK_MAX_SIZE } from './chunker.ts';
 import { CryptoPool } from './crypto-pool.ts';
-import { type BlobReaderContext, type PackBlobSink, type WritesFor, blobSubject, loadBlobFrom, readPackBlobs } from './blob-reader.ts';
-import { openBlob } from './blob-codec.ts';
+import { type BlobReaderContext, type PackBlobSink, type WritesFor, loadBlobFrom, readPackBlobs } from './blob-reader.ts';
 import { collectNow, createGcHint, type GcHint } from './gc-hint.ts';
-import { CRYPTO_OVERHEAD, type MasterKey, newRandomKey } from './crypto.ts';
-import { loadConfig, newConfig, saveConfig } from './config-file.ts';
+import { CRYPTO_OVERHEAD, type MasterKey } from './crypto.ts';
+import { forEachLimit } from './for-each-limit.ts';
 import { MasterIndex, addIndexFileTo } from './index-file.ts';
 import { IndexBatch, scanIndexJson } from './index-scan.ts';
-import { TreeCache } from './tree-cache.ts';
+import { TreeCache, readTreePack } from './tree-cache.ts';
 import { parseJsonBytes, stringifyJson } from './json.ts';
-import { type ScryptParams, createKey, openWithPassword } from './key.ts';
 import { DEFAULT_PACK_SIZE, readPackHeader } from './pack.ts';
 import { PackWriter, POOL_MIN_BYTES } from './pack-writer.ts';
 import { findSnapshotIn, listSnapshotsOf } from './snapshots.ts';
@@ -38,12 +36,6 @@ export interface RepositoryOptions {
   signal?: AbortSignal;
 }
 
-export interface InitOptions extends RepositoryOptions {
-  version?: 1 | 2;
-  scrypt?: ScryptParams;
-  /** Another repository's chunker polynomial (restic init --copy-chunker-params), so copied data keeps deduplicating. */
-  chunkerPolynomial?: bigint;
-}
 
 function parseJsonOf(json: Uint8Array, subject: string): unknown {
   try {
@@ -243,24 +235,11 @@ export class ResticRepository implements Repository {
     if (hit) return hit;
     const loc = this.#index.lookup('tree', id);
     if (loc) {
-      await this.#trees.fill(loc.pack, async () => {
-        // One read of the pack's blobs, opened here: trees are small, and a read pool would
-        // cost a backup two more threads and their slots.
-        const blobs = (await this.listPackBlobs(loc.pack, undefined, signal)).filter((b) => b.type === 'tree');
-        if (blobs.length === 0) return;
-        const start = blobs[0]!.offset;
-        const end = blobs.at(-1)!.offset + blobs.at(-1)!.length;
-        if (!this.#trees.fits(end - start) || !this.#trees.fits(blobs.reduce((n, b) => n + (b.uncompressedLength ?? b.length), 0))) return;
-        const bytes = await this.storage.load({ type: 'data', name: loc.pack }, { offset: start, length: end - start }, signal);
-        for (const b of blobs) {
-          try {
-            this.#trees.put(b.id, openBlob(this.masterKey, bytes.subarray(b.offset - start, b.offset - start + b.length), b.id, b.uncompressedLength, blobSubject(b)));
-          } catch {
-            // damaged: loadBlob reports it when the tree is wanted
-          }
-        }
-        this.#turnover(bytes.length);
-      });
+      await this.#trees.fill(loc.pack, () => readTreePack(this.#trees, this.masterKey, {
+        blobs: () => this.listPackBlobs(loc.pack, undefined, signal),
+        load: (range) => this.storage.load({ type: 'data', name: loc.pack }, range, signal),
+        turnover: (n) => this.#turnover(n),
+      }));
       const filled = this.#trees.get(id);
       if (filled) return filled;
     }
@@ -335,54 +314,5 @@ export class ResticRepository implements Repository {
   }
 }
 
-/** Runs fn over items with at most `limit` running at once; the first error wins. */
-export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/** Creates a new repository: layout, first key, then config (the config marks it complete). */
-export async function initRepository(storage: Storage, password: string, opts: InitOptions = {}): Promise<ResticRepository> {
-  // Checked here too, because not every store can refuse it atomically in create().
-  const exists = await storage.stat({ type: 'config', name: 'config' }).then(
-    () => true,
-    (err) => {
-      if (err instanceof NotFoundError) return false;
-      throw err;
-    },
-  );
-  if (exists) throw new LifeboatError('error', `init repository at ${storage.location}: a repository already exists there`);
-  await storage.create();
-  const master = newRandomKey();
-  const config = newConfig(opts.version ?? 2);
-  if (opts.chunkerPolynomial !== undefined) config.chunkerPolynomial = opts.chunkerPolynomial;
-  const keyId = await createKey(storage, password, master, { params: opts.scrypt, signal: opts.signal });
-  await saveConfig(storage, master, config, opts.signal);
-  const repo = new ResticRepository(storage, config, keyId, master, opts);
-  await repo.loadIndex(opts.signal);
-  return repo;
-}
-
-/** Opens an existing repository. NoRepositoryError without a config; WrongPasswordError if no key fits. */
-export async function openRepository(storage: Storage, password: string, opts: RepositoryOptions & { keyHint?: string } = {}): Promise<ResticRepository> {
-  try {
-    await storage.stat({ type: 'config', name: 'config' });
-  } catch (err) {
-    if (err instanceof NotFoundError) {
-      // A store may know more than "not found" (an S3 bucket that does not exist at all).
-      const detail = typeof err.context.detail === 'string' ? err.context.detail : 'config file missing';
-      throw new NoRepositoryError(`open repository at ${storage.location}: no repository found (${detail})`, {
-        hint: err.hint ?? 'run init first, or check the repository location',
-        cause: err,
-      });
-    }
-    if (err instanceof StorageError || err instanceof LifeboatError) throw err;
-    throw new StorageError(`open repository at ${storage.location}: ${(err as Error).message}`, false, { cause: err });
-  }
-  const { keyId, masterKey } = await openWithPassword(storage, password, { signal: opts.signal, keyHint: opts.keyHint });
-  const config = await loadConfig(storage, masterKey, opts.signal);
-  return new ResticRepository(storage, config, keyId, masterKey, opts);
-}
+export { forEachLimit } from './for-each-limit.ts';
+export { type InitOptions, initRepository, openRepository } from './open-repository.ts';

@@ -4,6 +4,40 @@
 // snapshot mostly sit in a few tree packs, so the first tree wanted from a pack brings in all of
 // that pack's trees (its header, then one read per range). Bounded: oldest trees go first.
 
+import { blobSubject } from './blob-reader.ts';
+import { openBlob } from './blob-codec.ts';
+import type { MasterKey } from './crypto.ts';
+import type { BlobLocation } from './types.ts';
+
+export interface TreePackAccess {
+  /** The pack's blobs, from its header. */
+  blobs(): Promise<BlobLocation[]>;
+  load(range: { offset: number; length: number }): Promise<Uint8Array>;
+  turnover(bytes: number): void;
+}
+
+/**
+ * Puts every tree of one pack into `cache`: one read of the pack's blobs, opened on this thread
+ * (trees are small, and a read pool would cost a backup more threads and their slots). A
+ * damaged tree is left out: loading it alone then reports it.
+ */
+export async function readTreePack(cache: TreeCache, key: MasterKey, pack: TreePackAccess): Promise<void> {
+  const blobs = (await pack.blobs()).filter((b) => b.type === 'tree');
+  if (blobs.length === 0) return;
+  const start = blobs[0]!.offset;
+  const end = blobs.at(-1)!.offset + blobs.at(-1)!.length;
+  if (!cache.fits(end - start) || !cache.fits(blobs.reduce((n, b) => n + (b.uncompressedLength ?? b.length), 0))) return;
+  const bytes = await pack.load({ offset: start, length: end - start });
+  for (const b of blobs) {
+    try {
+      cache.put(b.id, openBlob(key, bytes.subarray(b.offset - start, b.offset - start + b.length), b.id, b.uncompressedLength, blobSubject(b)));
+    } catch {
+      // damaged: left out
+    }
+  }
+  pack.turnover(bytes.length);
+}
+
 export class TreeCache {
   readonly #blobs = new Map<string, Uint8Array>();
   readonly #packs = new Map<string, Promise<void>>();
