@@ -53,6 +53,7 @@ export async function backupPaths(repo: Repository, paths: string[], opts: Backu
     owners: createOwnerNames(),
     excludes: opts.excludes && opts.excludes.length > 0 ? createPathFilter(opts.excludes) : undefined,
     hardLinks: new Map(),
+    readBuffers: [],
   };
   try {
     const missing: string[] = [];
