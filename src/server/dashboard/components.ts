@@ -5,7 +5,7 @@ import type { RunRecord } from '../../app/history/store.ts';
 import type { JobStatus } from '../../app/status.ts';
 import type { AlertRecord } from '../../app/history/alerts-store.ts';
 import { RUN_KINDS, RUN_STATUSES } from '../schemas.ts';
-import { bytes, seconds, when } from './format.ts';
+import { bytes, took, when } from './format.ts';
 import { html, type Html } from './html.ts';
 
 export type Light = 'ok' | 'running' | 'failed' | 'stale';
@@ -34,7 +34,7 @@ export function jobLink(job: string | undefined): Html {
 }
 
 function duration(r: RunRecord): string {
-  return r.endedAt ? seconds((r.endedAt.getTime() - r.startedAt.getTime()) / 1000) : '…';
+  return r.endedAt ? took((r.endedAt.getTime() - r.startedAt.getTime()) / 1000) : '…';
 }
 
 export function runsTable(runs: readonly RunRecord[], now: Date, opts: { showJob: boolean; caption: string }): Html {

@@ -6,6 +6,11 @@ import { html, type Html } from './html.ts';
 
 export { fmtBytes as bytes, fmtSeconds as seconds };
 
+/** A run's duration: tenths under 10 s, where most small backups end. */
+export function took(s: number): string {
+  return s < 10 ? `${s.toFixed(1)}s` : fmtSeconds(s);
+}
+
 export function signedBytes(n: number): string {
   return `${n < 0 ? '−' : '+'}${fmtBytes(Math.abs(n))}`;
 }

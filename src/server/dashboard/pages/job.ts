@@ -53,7 +53,7 @@ export function jobBody(d: JobPageData): Html {
 </form>
 <div id="live" class="live" aria-live="polite" hidden></div>
 </section>
-<section aria-labelledby="chart-h">
+<section id="chart-section" aria-labelledby="chart-h">
 <h2 id="chart-h">Size and duration</h2>
 ${d.trend.length < 2 ? html`<p class="muted">A chart needs two successful backups.</p>` : html`<div id="chart" class="chart" role="img" aria-label="Size and duration of the last ${d.trend.length} successful backups"></div>
 <script type="application/json" id="chart-data">${jsonBlock(d.trend.map((p) => [Math.round(p.at.getTime() / 1000), p.bytes, p.seconds]))}</script>

@@ -4,7 +4,7 @@
 import type { AlertRecord } from '../../../app/history/alerts-store.ts';
 import type { RunRecord } from '../../../app/history/store.ts';
 import { alertsList, enc, jobLink, pager, runFilters, runStatus, runsTable, type RunFilter } from '../components.ts';
-import { bytes, seconds, utc, when } from '../format.ts';
+import { bytes, took, utc, when } from '../format.ts';
 import { html, type Html } from '../html.ts';
 
 export function runsBody(d: { now: Date; runs: RunRecord[]; jobs: string[]; filter: RunFilter; next?: string; first: boolean }): Html {
@@ -34,7 +34,7 @@ ${fact('Job', r.job)}
 ${fact('Repository', r.repository)}
 ${fact('Trigger', r.trigger)}
 ${fact('Started', html`${utc(r.startedAt)} (${when(r.startedAt, d.now)})`)}
-${fact('Duration', r.endedAt ? seconds((r.endedAt.getTime() - r.startedAt.getTime()) / 1000) : undefined)}
+${fact('Duration', r.endedAt ? took((r.endedAt.getTime() - r.startedAt.getTime()) / 1000) : undefined)}
 ${fact('Snapshot', r.snapshotId !== undefined ? (r.job !== undefined ? html`<a class="mono" href="/jobs/${enc(r.job)}/snapshots/${enc(r.snapshotId)}${r.kind === 'copy' && r.repository ? `?repo=${enc(r.repository)}` : ''}">${r.snapshotId.slice(0, 8)}</a>` : r.snapshotId) : undefined)}
 ${fact('Size', r.totalBytes !== undefined ? bytes(r.totalBytes) : undefined)}
 ${fact('Added', r.bytesAdded !== undefined ? bytes(r.bytesAdded) : undefined)}

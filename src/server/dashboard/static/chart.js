@@ -15,7 +15,7 @@ export function drawChart(el, points) {
   const data = [points.map((p) => p[0]), points.map((p) => p[1]), points.map((p) => p[2])];
   const fg = cssVar('--fg');
   const grid = cssVar('--line');
-  const axis = (scale, side, values) => ({ scale, side, stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, values, size: 70 });
+  const axis = (scale, side, values) => ({ scale, side, stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, values, size: 84 });
   const width = () => Math.max(280, el.clientWidth);
   const opts = {
     width: width(), height: 260,

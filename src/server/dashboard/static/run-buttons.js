@@ -8,10 +8,16 @@ async function refreshSections() {
   const res = await fetch(location.href, { headers: { accept: 'text/html' } });
   if (!res.ok) return;
   const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
-  for (const sel of ['main h1', 'main dl.facts', '#snapshots', '#runs']) {
+  for (const sel of ['main h1', 'main dl.facts', '#chart-section', '#snapshots', '#runs']) {
     const fresh = doc.querySelector(sel);
     const old = document.querySelector(sel);
     if (fresh && old) old.replaceWith(document.importNode(fresh, true));
+  }
+  const chart = document.getElementById('chart');
+  const data = document.getElementById('chart-data');
+  if (chart && data) {
+    const { drawChart } = await import('./chart.js');
+    drawChart(chart, JSON.parse(data.textContent ?? '[]'));
   }
 }
 
