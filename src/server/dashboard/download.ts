@@ -22,8 +22,13 @@ export async function downloadFile(ctx: DashboardContext, c: Context): Promise<R
   streamSnapshotFile(services.config(), c.req.param('job')!, { ...(repository ? { repository } : {}), snapshot: c.req.param('id')!, path }, out,
     (f) => { started = true; ready.resolve(f); }, signal)
     .then(() => out.end(), (err: unknown) => {
-      ready.reject(err);
-      if (started) services.log.error({ err, path }, 'download failed mid-transfer');
+      if (!started) {
+        ready.reject(err);
+        out.destroy();
+        return;
+      }
+      // Headers are gone: breaking the body is the only way left to say the file is bad.
+      services.log.error({ err, path }, 'download failed mid-transfer');
       out.destroy(err instanceof Error ? err : new Error(String(err)));
     });
   const file = await ready.promise;
