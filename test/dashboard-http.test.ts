@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { dropPgDatabases, pgQuery } from './e2e-support.ts';
 import { REPO_PASSWORD, serverWorkspace, TOKEN, type ServerWorkspace } from './server-support.ts';
 
 async function waitRun(ws: ServerWorkspace, id: string): Promise<void> {
@@ -188,5 +189,34 @@ describe('without a token file (loopback only)', () => {
     if (drill.status !== 303) assert.match(await drill.text(), /has no restore drill endpoint/);
     const api = await fetch(`${ws.server.url}/api/v1/jobs/cmd/run`, { method: 'POST' });
     assert.ok(api.status === 202 || api.status === 409, String(api.status));
+  });
+});
+
+describe('a database job', () => {
+  const db = `lb_dash_${randomBytes(4).toString('hex')}`;
+  let ws: ServerWorkspace;
+  before(async () => {
+    await pgQuery('postgres', `CREATE DATABASE "${db}"`);
+    await pgQuery(db, 'CREATE TABLE invoices (id int PRIMARY KEY, total numeric); CREATE TABLE "<b>odd</b>" (x int); INSERT INTO invoices VALUES (1, 9.5)');
+    ws = await serverWorkspace({
+      jobs: `  pg:\n    source: { type: postgres, host: 127.0.0.1, port: 5432, user: postgres, databases: [${db}] }\n    repositories: [main]\n`,
+    });
+    const r = ws.services.submitJob('pg', 'manual');
+    assert.ok(r.accepted);
+    await waitRun(ws, r.runId);
+    assert.equal(ws.services.history.get(r.runId)?.status, 'succeeded');
+  });
+  after(async () => {
+    await ws?.close();
+    await dropPgDatabases([db]);
+  });
+
+  test("the snapshot page lists each dump's objects (restore --list), names escaped", async () => {
+    const page = await (await ws.get('/jobs/pg/snapshots/latest')).text();
+    assert.match(page, /<h2 id="dump-h">Dump objects<\/h2>/);
+    assert.ok(page.includes(`<h3>${db}</h3>`));
+    assert.match(page, /TABLE public invoices/);
+    assert.ok(page.includes('TABLE public &lt;b&gt;odd&lt;/b&gt;') || page.includes('&quot;&lt;b&gt;odd&lt;/b&gt;&quot;'), 'escaped');
+    assert.ok(!page.includes('<b>odd</b>'));
   });
 });
