@@ -167,6 +167,8 @@ test('Back up now: progress and result appear without reloading, then the new sn
   await page.setViewportSize(PHONE);
   await screenshot(page, 'job-phone');
   await page.setViewportSize(DESKTOP);
+  await page.goto(`${d.url}/`);
+  await screenshot(page, 'overview-desktop-after-backup');
 });
 
 test('snapshot page: a file named like markup is text, and a downloaded file is byte-identical', async () => {

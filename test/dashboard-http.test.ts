@@ -135,6 +135,17 @@ describe('with a token file', () => {
     assert.equal((await ws.get('/runs?status=bogus')).status, 400);
   });
 
+  test("the overview shows a job's last drill from the history with the restore time it measured", async () => {
+    const at = new Date();
+    ws.services.history.start({ id: `drill-${randomBytes(4).toString('hex')}`, job: 'files', kind: 'drill', trigger: 'manual', startedAt: new Date(at.getTime() - 15_000) });
+    const [drill] = ws.services.history.list({ job: 'files', kind: 'drill', limit: 1 });
+    ws.services.history.update(drill!.id, { status: 'succeeded', endedAt: at, details: { rtoSeconds: 12 } });
+    const page = await (await ws.get('/')).text();
+    const row = /<tr data-job="files">[\s\S]*?<\/tr>/.exec(page)![0];
+    assert.match(row, new RegExp(`href="/runs/${drill!.id}"><span class="status status-succeeded">succeeded`));
+    assert.match(row, /restore 12s/);
+  });
+
   test('a download whose data is damaged breaks off instead of delivering a wrong file', async () => {
     const path = `${data}/big.bin`;
     const good = await ws.get(`/jobs/files/snapshots/latest/file?path=${encodeURIComponent(path)}`);

@@ -59,9 +59,11 @@ function age(j: JobStatus, now: Date): Html {
 function drillCell(drill: RunRecord | undefined, j: JobStatus, now: Date): Html {
   if (!drill) return html`<span class="muted">none</span>`;
   const took = drill.endedAt ? (drill.endedAt.getTime() - drill.startedAt.getTime()) / 1000 : undefined;
+  // A drill records the restore time it measured (details.rtoSeconds); else its duration stands in.
   const rto = typeof drill.details?.rtoSeconds === 'number' ? drill.details.rtoSeconds : took;
+  const over = drill.details?.rtoExceeded === true || (rto !== undefined && j.rtoSeconds !== undefined && rto > j.rtoSeconds);
   return html`<a href="/runs/${enc(drill.id)}">${runStatus(drill.status)}</a> ${when(drill.startedAt, now)}
-${rto !== undefined && html`<div class="muted">restore ${seconds(rto)}${j.rtoSeconds !== undefined ? ` / RTO ${seconds(j.rtoSeconds)}` : ''}</div>`}`;
+${rto !== undefined && html`<div class="${over ? 'breach' : 'muted'}">restore ${seconds(rto)}${j.rtoSeconds !== undefined ? ` / RTO ${seconds(j.rtoSeconds)}` : ''}${over ? ' exceeded' : ''}</div>`}`;
 }
 
 function repositoriesTable(d: OverviewData): Html {
