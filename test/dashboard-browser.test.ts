@@ -163,6 +163,7 @@ test('Back up now: progress and result appear without reloading, then the new sn
   assert.equal(await page.locator(`#snapshots a:text-is("${shortId}")`).count(), 1);
   assert.equal(await page.evaluate('Array.isArray(window.seen)'), true, 'the page was not reloaded');
   await page.waitForSelector('#chart .uplot canvas', { timeout: 10_000 });
+  assert.deepEqual(await seriousViolations(page), [], 'with the chart and the run result');
   await screenshot(page, 'job-desktop');
   await page.setViewportSize(PHONE);
   await screenshot(page, 'job-phone');

@@ -104,6 +104,7 @@ describe('with a token file', () => {
       fetch(`${ws.server.url}/api/v1/jobs/leaky/run`, { method: 'POST', headers: { cookie, ...headers } });
     assert.equal((await post(a.cookie)).status, 403, 'no token');
     assert.equal((await post(b.cookie, { 'x-csrf-token': csrfA })).status, 403, "another session's token");
+    assert.equal((await post(a.cookie, { authorization: 'Bearer not-the-token-0123456789' })).status, 403, 'a wrong bearer does not stand in for it');
     assert.equal((await post(a.cookie, { 'x-csrf-token': csrfA, origin: 'http://evil.example' })).status, 403, 'another origin');
     const ok = await post(a.cookie, { 'x-csrf-token': csrfA, origin: ws.server.url });
     assert.equal(ok.status, 202);

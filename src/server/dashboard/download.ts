@@ -28,7 +28,8 @@ export async function downloadFile(ctx: DashboardContext, c: Context): Promise<R
         return;
       }
       // Headers are gone: breaking the body is the only way left to say the file is bad.
-      services.log.error({ err, path }, 'download failed mid-transfer');
+      if (signal.aborted) services.log.info({ path }, 'download cancelled by the client');
+      else services.log.error({ err, path }, 'download failed mid-transfer');
       out.destroy(err instanceof Error ? err : new Error(String(err)));
     });
   const file = await ready.promise;

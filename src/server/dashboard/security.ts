@@ -1,8 +1,8 @@
 // The dashboard's defences. A browser carries the session cookie by itself, so every request
-// that changes something and is not authenticated by an Authorization header (which a page
-// elsewhere cannot add without a CORS preflight, never granted) must carry the session's CSRF
-// token: the `X-CSRF-Token` header (the page's modules read it from a meta tag) or a `_csrf`
-// form field. The cookie is SameSite=Strict and the Origin check of auth.ts stands before this.
+// that changes something and is not authenticated by a valid bearer token (an Authorization
+// header, which a page elsewhere cannot add without a CORS preflight, never granted) must
+// carry the session's CSRF token: the `X-CSRF-Token` header (the page's modules read it from a
+// meta tag) or a `_csrf` form field. The cookie is SameSite=Strict and the Origin check of auth.ts stands before this.
 // Every answer gets a strict Content-Security-Policy: scripts, styles and connections from this
 // origin only, no inline script or style, no framing.
 
@@ -10,7 +10,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Redactor } from '../../app/redact.ts';
-import { readSession, tokenMatches, UNSAFE_METHODS, type Session } from '../auth.ts';
+import { bearerHeader, readSession, tokenMatches, UNSAFE_METHODS, type Session } from '../auth.ts';
 import { sendError } from '../http-errors.ts';
 
 /** The session ID of every visitor when the server has no token (loopback only, no login). */
@@ -37,7 +37,9 @@ export function dashboardSecurity(token: string | undefined, redactor: Redactor)
   };
 
   const csrfGuard: MiddlewareHandler = async (c, next) => {
-    if (!UNSAFE_METHODS.has(c.req.method) || c.req.header('authorization') !== undefined || c.req.path === '/login') return next();
+    if (!UNSAFE_METHODS.has(c.req.method) || c.req.path === '/login') return next();
+    const bearer = bearerHeader(c);
+    if (bearer !== undefined && (token === undefined || tokenMatches(bearer, token))) return next();
     // API calls without a session: a bearer token (token mode) or curl on loopback (no-token mode).
     if (c.req.path.startsWith('/api/') && (token === undefined || readSession(c) === undefined)) return next();
     const id = sessionOf(c);
