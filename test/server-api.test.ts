@@ -64,7 +64,11 @@ test('the token is required on /api/v1/* and unknown paths; /healthz and /metric
   assert.equal(lower.status, 200);
   assert.equal((await ws.get('/api/v1/openapi.json', { token: null })).status, 401);
   assert.equal((await ws.post('/api/v1/jobs/cmd/run', { token: null })).status, 401);
-  assert.equal((await ws.get('/nowhere', { token: null })).status, 401);
+  assert.equal((await ws.get('/api/v1/nowhere', { token: null })).status, 401);
+  // Outside the API a browser is sent to the dashboard's login page, whether the path exists or not.
+  const page = await fetch(`${ws.server.url}/nowhere`, { redirect: 'manual' });
+  assert.equal(page.status, 303);
+  assert.equal(page.headers.get('location'), '/login?next=%2Fnowhere');
   const missing = await ws.get('/nowhere');
   assert.equal(missing.status, 404);
   assert.equal(ErrorSchema.parse(await missing.json()).error.code, 'not-found');
