@@ -18,13 +18,13 @@ import { loadRestorer, type DbRestorer, type TargetState } from '../sources/regi
 import type { DumpObject, SkippedDumpObject } from '../sources/types.ts';
 import { loadIndexForReading } from '../engine/repair/load-index.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
-import { jobFilter, selectSnapshot, type SnapshotFilter } from './snapshots.ts';
+import { jobFilter, selectSnapshot, type SnapshotChoice, type SnapshotFilter } from './snapshots.ts';
 
 export type { TargetState };
 
 export interface DbRestoreOptions {
-  /** Snapshot ID (prefix) or `latest`: the job's newest snapshot matching `filter`. */
-  ref: string;
+  /** Snapshot ID (prefix), `latest` (the job's newest snapshot matching `filter`) or `{at}`. */
+  ref: SnapshotChoice;
   /** --host/--tag/--path; narrowed to the job's snapshots here. */
   filter?: SnapshotFilter;
   /** Told which snapshot was chosen, before anything is read or touched. */
