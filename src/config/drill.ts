@@ -21,6 +21,7 @@ const byteSize = z.union([
 const queryCheck = section({
   name: nonEmpty.optional().describe('How the check is named in results and alerts (default: the query).'),
   query: nonEmpty.describe('SQL (postgres, mysql, sqlite) or a Redis command (DBSIZE, EXISTS key) run on the restored copy.'),
+  database: nonEmpty.optional().describe('postgres, mysql: which database of the job the query runs in (default: the first).'),
   min_rows: z.number().int().min(0).optional()
     .describe('At least this many: the value when the answer is one row of one column (count(*)), else the number of rows.'),
   equals: z.union([z.string(), z.number(), z.boolean()]).optional().describe('The first column of the first row, compared as text.'),
