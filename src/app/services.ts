@@ -16,6 +16,7 @@ import { History } from './history/store.ts';
 import { runJobCycle } from './job-cycle.ts';
 import type { Logger } from './logger.ts';
 import { runRepositoryCheck, runRepositoryPrune } from './maintenance.ts';
+import { runDrill } from './drill/run-drill.ts';
 import { Redactor } from './redact.ts';
 import { Runner, type SubmitResult } from './runner.ts';
 import { stateDirFor } from './state-dir.ts';
@@ -89,6 +90,17 @@ export class Services {
       key: `backup:${name}`, kind: 'backup', job: name, repository: job.repositories[0], trigger,
       repositories: { shared: job.repositories },
       run: ({ runId, signal }) => runJobCycle(config, name, { signal, events: this.events, clock: this.clock, trigger, runId }),
+    });
+  }
+
+  /** A restore drill of the job's newest snapshot; reads its primary repository beside backups. */
+  submitDrill(name: string, trigger: RunTrigger): SubmitResult {
+    const config = this.#config;
+    const job = requireJob(config, name);
+    return this.runner.submit({
+      key: `drill:${name}`, kind: 'drill', job: name, repository: job.repositories[0], trigger,
+      repositories: { shared: [job.repositories[0]!] },
+      run: ({ runId, signal }) => runDrill(config, name, { signal, events: this.events, clock: this.clock, trigger, runId }),
     });
   }
 

@@ -85,6 +85,13 @@ export class Daemon {
       const key = `backup:${job.name}`;
       entries.push({ key, schedule: job.schedule, last: s.history.latest({ job: job.name, kind: 'backup' })?.startedAt, fire: () => s.submitJob(job.name, 'schedule') });
     }
+    for (const job of config.jobs) {
+      if (!job.drill?.schedule) continue;
+      entries.push({
+        key: `drill:${job.name}`, schedule: job.drill.schedule, last: s.history.latest({ job: job.name, kind: 'drill' })?.startedAt,
+        fire: () => s.submitDrill(job.name, 'schedule'),
+      });
+    }
     for (const repo of config.repositories) {
       if (repo.prune) {
         const key = `prune:${repo.name}`;

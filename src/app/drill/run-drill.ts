@@ -60,10 +60,10 @@ export function scratchName(job: string, at: Date): string {
 export function runDrill(config: Config, jobName: string, opts: DrillOptions): Promise<DrillOutcome> {
   const job = requireJob(config, jobName);
   const driller = isFilesSource(job.source) ? undefined : drillerFor(job.source);
-  if (!isFilesSource(job.source) && !driller) throw new UsageError(`drill: a ${job.source.type} job cannot be drilled (Lifeboat does not know how to load its output)`);
   const repository = job.repositories[0]!;
   const clock = opts.clock ?? systemClock;
   return asRun('drill', { ...opts, job: job.name, repository }, async (run) => {
+    if (!isFilesSource(job.source) && !driller) throw new UsageError(`drill: a ${job.source.type} job cannot be drilled (Lifeboat does not know how to load its output)`);
     const started = performance.now();
     const timeoutMs = job.drill?.timeout ?? job.timeout;
     const signal = timeoutMs !== undefined ? AbortSignal.any([opts.signal, AbortSignal.timeout(timeoutMs)]) : opts.signal;
