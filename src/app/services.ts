@@ -17,6 +17,7 @@ import { runJobCycle } from './job-cycle.ts';
 import type { Logger } from './logger.ts';
 import { runRepositoryCheck, runRepositoryPrune } from './maintenance.ts';
 import { runDrill } from './drill/run-drill.ts';
+import { writeRunbookCopy } from './runbook/copy.ts';
 import { Redactor } from './redact.ts';
 import { Runner, type SubmitResult } from './runner.ts';
 import { stateDirFor } from './state-dir.ts';
@@ -124,6 +125,11 @@ export class Services {
       run: ({ runId, signal }) => runRepositoryCheck(config, repository, { ...(subset ? { readDataSubset: subset } : {}) },
         { events: this.events, clock: this.clock, trigger, runId, signal }),
     });
+  }
+
+  /** Writes state_dir/runbook.md from the config and the live state; returns its path. */
+  writeRunbook(signal: AbortSignal): Promise<string> {
+    return writeRunbookCopy(this.#config, this.history, stateDirFor(this.#config, this.env), this.clock.now(), signal);
   }
 
   /** Builds the report of a period and sends it to `channels`. */

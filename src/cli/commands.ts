@@ -31,5 +31,6 @@ export const commands: CommandEntry[] = [
   { name: 'alerts', summary: 'the alerts firing now (and resolved ones)', load: async () => (await import('./verbs/alerts.ts')).alertsCommand },
   { name: 'report', summary: 'a day\'s, week\'s or month\'s backups: failures, RPO, sizes, growth, cost', load: async () => (await import('./verbs/report.ts')).reportCommand },
   { name: 'notify', summary: 'send a test notification to the configured channels', load: async () => (await import('./verbs/notify.ts')).notifyCommand },
+  { name: 'runbook', summary: 'write the disaster-recovery runbook from the config and the live state', load: async () => (await import('./verbs/runbook.ts')).runbookCommand },
   { name: 'config', summary: 'check the config file, print its JSON Schema', load: async () => (await import('./verbs/config.ts')).configCommand },
 ];
