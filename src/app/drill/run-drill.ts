@@ -139,7 +139,8 @@ function drillError(err: unknown, job: string, snap: SnapshotEntry | undefined, 
   }
   if (!(err instanceof LifeboatError)) return err;
   const prefix = `drill of job ${job}${snap ? `, snapshot ${snap.id.slice(0, 8)}` : ''}: `;
-  return new LifeboatError(err.code, prefix + err.message.replace(/^restore: /, ''), {
+  const message = err.message.replace(/^restore: /, '').replace(snap ? `snapshot ${snap.id.slice(0, 8)}: ` : /^$/, '');
+  return new LifeboatError(err.code, prefix + message, {
     cause: err, ...(err.hint ? { hint: err.hint } : {}), ...(err.context ? { context: err.context } : {}),
   });
 }
