@@ -12,7 +12,7 @@ import { Scheduler, type ScheduleEntry, type Timers } from './scheduler.ts';
 const DAY_MS = 86_400_000;
 /** How often alert rules are evaluated between runs (stale, disk low, copy behind); LIFEBOAT_ALERT_INTERVAL overrides (ms). */
 const ALERT_INTERVAL_MS = 60_000;
-/** Runs finishing within this of each other rewrite the runbook copy once. */
+/** Runs finishing within this of each other rewrite the runbook copy once; LIFEBOAT_RUNBOOK_DELAY overrides (ms). */
 const RUNBOOK_DELAY_MS = 10_000;
 
 export class Daemon {
@@ -48,7 +48,7 @@ export class Daemon {
     // The runbook copy follows what changes it: the config, backups, drills.
     this.#refreshRunbook(0);
     this.#offRunbook = s.events.subscribe((e) => {
-      if (e.type === 'finished' && (e.kind === 'backup' || e.kind === 'drill')) this.#refreshRunbook(RUNBOOK_DELAY_MS);
+      if (e.type === 'finished' && (e.kind === 'backup' || e.kind === 'drill')) this.#refreshRunbook(Number(s.env.LIFEBOAT_RUNBOOK_DELAY ?? RUNBOOK_DELAY_MS));
     });
     s.log.info({ jobs: s.config().jobs.length, scheduled: this.#scheduler.upcoming().length, config: s.configFile }, 'daemon started');
   }
@@ -136,10 +136,13 @@ export class Daemon {
     }
   }
 
-  /** Rewrites state_dir/runbook.md after `delayMs`, once for a burst of runs. */
+  /** Rewrites state_dir/runbook.md after `delayMs`, once for a burst of runs (a write already due covers them). */
   #refreshRunbook(delayMs: number): void {
     const s = this.#services;
-    if (this.#runbookTimer) clearTimeout(this.#runbookTimer);
+    if (this.#runbookTimer) {
+      if (delayMs > 0) return;
+      clearTimeout(this.#runbookTimer);
+    }
     this.#runbookTimer = setTimeout(() => {
       this.#runbookTimer = undefined;
       s.writeRunbook(AbortSignal.timeout(RUNBOOK_DELAY_MS * 6))
