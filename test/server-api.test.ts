@@ -242,7 +242,7 @@ test('the OpenAPI document is 3.1, valid, generated from the routes with their s
   assert.match(doc.openapi, /^3\.1\./);
   const expected: Array<[string, string]> = [
     ['/healthz', 'get'], ['/metrics', 'get'], ['/api/v1/jobs', 'get'], ['/api/v1/jobs/{job}', 'get'],
-    ['/api/v1/jobs/{job}/snapshots', 'get'], ['/api/v1/jobs/{job}/run', 'post'], ['/api/v1/runs', 'get'],
+    ['/api/v1/jobs/{job}/snapshots', 'get'], ['/api/v1/jobs/{job}/run', 'post'], ['/api/v1/jobs/{job}/drill', 'post'], ['/api/v1/runs', 'get'],
     ['/api/v1/runs/{id}', 'get'], ['/api/v1/runs/{id}/events', 'get'], ['/api/v1/repositories', 'get'],
     ['/api/v1/repositories/{repo}/check', 'post'], ['/api/v1/repositories/{repo}/prune', 'post'], ['/api/v1/alerts', 'get'],
   ];

@@ -17,6 +17,7 @@ export const commands: CommandEntry[] = [
   { name: 'ls', summary: 'list files of a snapshot', load: async () => (await import('./verbs/ls.ts')).lsCommand },
   { name: 'restore', summary: 'restore a snapshot into a directory, or a dump into a database', load: async () => (await import('./verbs/restore.ts')).restoreCommand },
   { name: 'dump', summary: 'write one file of a snapshot to standard output', load: async () => (await import('./verbs/dump.ts')).dumpCommand },
+  { name: 'drill', summary: 'restore a job\'s snapshot into a scratch target, check it, time it, remove it', load: async () => (await import('./verbs/drill.ts')).drillCommand },
   { name: 'check', summary: 'check the repository (and with --read-data, every byte)', load: async () => (await import('./verbs/check.ts')).checkCommand },
   { name: 'repair', summary: 'rebuild the index, or rewrite snapshots that refer to lost data', load: async () => (await import('./verbs/repair.ts')).repairCommand },
   { name: 'forget', summary: 'remove snapshots by a retention policy (and prune)', load: async () => (await import('./verbs/forget.ts')).forgetCommand },
@@ -30,5 +31,6 @@ export const commands: CommandEntry[] = [
   { name: 'alerts', summary: 'the alerts firing now (and resolved ones)', load: async () => (await import('./verbs/alerts.ts')).alertsCommand },
   { name: 'report', summary: 'a day\'s, week\'s or month\'s backups: failures, RPO, sizes, growth, cost', load: async () => (await import('./verbs/report.ts')).reportCommand },
   { name: 'notify', summary: 'send a test notification to the configured channels', load: async () => (await import('./verbs/notify.ts')).notifyCommand },
+  { name: 'runbook', summary: 'write the disaster-recovery runbook from the config and the live state', load: async () => (await import('./verbs/runbook.ts')).runbookCommand },
   { name: 'config', summary: 'check the config file, print its JSON Schema', load: async () => (await import('./verbs/config.ts')).configCommand },
 ];

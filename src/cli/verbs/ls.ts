@@ -1,5 +1,5 @@
 import type { Command } from '../command.ts';
-import { accessFromContext, NO_LOCK_OPTION, snapshotFilterFrom, SNAPSHOT_FILTER_OPTIONS, withNoLock } from '../access.ts';
+import { accessFromContext, AT_OPTION, NO_LOCK_OPTION, snapshotChoice, snapshotFilterFrom, SNAPSHOT_FILTER_OPTIONS, withNoLock } from '../access.ts';
 import { runList } from '../../app/restore.ts';
 import { UsageError } from '../../errors.ts';
 import { snapshotJson } from './snapshots.ts';
@@ -7,16 +7,17 @@ import { snapshotJson } from './snapshots.ts';
 export const lsCommand: Command = {
   name: 'ls',
   summary: 'list files of a snapshot',
-  usage: 'Usage: lifeboat ls SNAPSHOT|latest [PATH] [--long] [--no-recursive] [--host H] [--tag T] [--path P] [--no-lock]',
+  usage: 'Usage: lifeboat ls SNAPSHOT|latest|--at TIME [PATH] [--long] [--no-recursive] [--host H] [--tag T] [--path P] [--no-lock]',
   options: {
     long: { type: 'boolean', short: 'l' },
     'no-recursive': { type: 'boolean' },
     ...SNAPSHOT_FILTER_OPTIONS,
     ...NO_LOCK_OPTION,
+    ...AT_OPTION,
   },
   async run(ctx, { values, positionals }) {
-    const [ref, path, extra] = positionals;
-    if (!ref || extra !== undefined) throw new UsageError('ls: give a snapshot and at most one path');
+    const { choice: ref, rest: [path, extra] } = snapshotChoice(values, positionals, 'ls');
+    if (extra !== undefined) throw new UsageError('ls: give a snapshot and at most one path');
     let first = true;
     await runList(withNoLock(accessFromContext(ctx), values), ref, { path, recursive: !values['no-recursive'], filter: snapshotFilterFrom(values) }, (n, snap) => {
       if (first && ctx.global.json) ctx.json({ ...snapshotJson(snap), struct_type: 'snapshot' });

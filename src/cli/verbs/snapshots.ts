@@ -1,6 +1,6 @@
 import type { Command } from '../command.ts';
-import { accessFromContext, NO_LOCK_OPTION, stringList, withNoLock } from '../access.ts';
-import { jobFilter, listSnapshotsAt, type SnapshotFilter } from '../../app/snapshots.ts';
+import { accessFromContext, atTime, AT_OPTION, NO_LOCK_OPTION, stringList, withNoLock } from '../access.ts';
+import { jobFilter, listSnapshotsAt, newestPerGroupAt, type SnapshotFilter } from '../../app/snapshots.ts';
 import { jobInfo, snapshotJson } from '../../app/snapshot-info.ts';
 
 export { snapshotJson };
@@ -19,6 +19,7 @@ export const snapshotsCommand: Command = {
     '(unless --repo is given). --json prints restic\'s fields plus a "lifeboat" object.',
     '--all-repos shows, for every repository in the config (or of --job), which holds each snapshot.',
     '--no-lock is accepted for restic compatibility (listing snapshots never takes a lock).',
+    '--at TIME shows, per job, the newest snapshot at or before TIME: what restore --at TIME picks.',
   ].join('\n'),
   options: {
     host: { type: 'string' },
@@ -27,15 +28,18 @@ export const snapshotsCommand: Command = {
     job: { type: 'string' },
     'all-repos': { type: 'boolean' },
     ...NO_LOCK_OPTION,
+    ...AT_OPTION,
   },
   async run(ctx, { values }) {
+    const at = atTime(values);
     const tags = stringList(values.tag).map((t) => t.split(',').filter(Boolean));
     const job = values.job as string | undefined;
     // Every repository of the config (or of --job): which of them holds each snapshot.
     if (values['all-repos']) return runAllRepos(ctx, { host: values.host as string | undefined, tags, paths: stringList(values.path) }, job);
     const filter: SnapshotFilter = { host: values.host as string | undefined, tags, paths: stringList(values.path) };
     const access = withNoLock(job !== undefined ? (await accessForJob(ctx, job)).access : accessFromContext(ctx), values);
-    const entries = await listSnapshotsAt(access, job !== undefined ? jobFilter(job, filter) : filter, ctx.signal);
+    const listed = await listSnapshotsAt(access, job !== undefined ? jobFilter(job, filter) : filter, ctx.signal);
+    const entries = at ? newestPerGroupAt(listed, at) : listed;
     ctx.json(entries.map(snapshotJson));
     if (ctx.global.json) return;
     const infos = entries.map((e) => jobInfo(e.snapshot));
