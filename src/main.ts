@@ -2,6 +2,7 @@
 // code it returns. The first SIGINT/SIGTERM cancels work cleanly (exit 130); a second one
 // exits at once.
 
+import './repo/heap-tuning.ts'; // first: V8 flags that must apply before anything allocates
 import { Writable } from 'node:stream';
 import { runCli } from './cli/run.ts';
 

@@ -31,7 +31,9 @@ test('init --copy-chunker-params keeps copied data deduplicating', { timeout: 12
   for (const [repo, pw] of [[a, 'pw-a'], [b, 'pw-b']]) await cli(['backup', '--repo', repo!, '--host', 'h', 'big.bin'], { LIFEBOAT_PASSWORD: pw! });
   const copy = JSON.parse((await cli(['copy', '--json', '--repo', b, '--from-repo', a], { LIFEBOAT_PASSWORD: 'pw-b', LIFEBOAT_FROM_PASSWORD: 'pw-a' })).stdout);
   assert.equal(copy.snapshots_copied, 1);
-  assert.ok(copy.blobs_skipped >= 4, `the file's data blobs were already there: ${JSON.stringify(copy)}`);
+  // How many data blobs the file makes depends on the (random) polynomial; at least one, plus
+  // the file's tree: all were already there, and what was copied is trees only (bytes below).
+  assert.ok(copy.blobs_skipped >= 2, `the file's data blobs were already there: ${JSON.stringify(copy)}`);
   assert.ok(copy.bytes_added < 10_000, `no data was copied, only trees: ${copy.bytes_added} bytes`);
   await resticOk(b, 'pw-b', ['check', '--read-data']);
 });

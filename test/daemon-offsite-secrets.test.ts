@@ -2,31 +2,21 @@
 // its span), and secrets: a job whose database password is wrong and a repository whose S3
 // secret is wrong — neither value appears in the logs, the API, the metrics or the history.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DeleteBucketCommand } from '@aws-sdk/client-s3';
-import { adminClient, createBucket, emptyBucket, startS3, uniqueBucket, type S3Env } from './storage-s3-helpers.ts';
+import { useTestBucket } from './storage-s3-helpers.ts';
 import { runCli, workspace } from './e2e-support.ts';
 import { startDaemon } from './support/daemon.ts';
 
-let env: S3Env;
-let bucket: string;
-before(async () => {
-  env = await startS3();
-  bucket = uniqueBucket('daemon');
-  await createBucket(env, bucket);
-});
-after(async () => {
-  await emptyBucket(env, bucket).catch(() => {});
-  await adminClient(env).send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => {});
-});
+const s3 = useTestBucket('daemon');
 
 test('after each run, local keeps its count and the S3 repository its span', { timeout: 120_000 }, async () => {
   await using w = await workspace();
+  const { env, bucket } = s3;
   const offsite = `s3:${env.endpoint}/${bucket}/offsite`;
   const s3env = { AWS_ACCESS_KEY_ID: env.accessKeyId, AWS_SECRET_ACCESS_KEY: env.secretAccessKey, AWS_REGION: env.region };
   assert.equal((await runCli(['init', '--repo', offsite], w.dir, { env: { ...s3env, LIFEBOAT_PASSWORD_FILE: w.passwordFile } })).code, 0);
@@ -56,6 +46,7 @@ jobs:
 
 test('a wrong database password and a wrong S3 secret appear nowhere: logs, API, metrics, history', { timeout: 120_000 }, async () => {
   await using w = await workspace();
+  const { env, bucket } = s3;
   const dbPassword = 'Wrong-Db-Passw0rd-7319';
   const s3Secret = 'Wrong-S3-Secret-Key-4242';
   const state = join(w.dir, 'state');

@@ -10,7 +10,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MAIN, workspace, type Workspace } from './e2e-support.ts';
 import { LocalStore } from '../src/storage/local/local-store.ts';
-import { openRepository } from '../src/repo/repository.ts';
+import { openRepository } from '../src/repo/open-repository.ts';
 import { acquireLock } from '../src/repo/lock.ts';
 
 function env(ws: Workspace, extra: Record<string, string> = {}): Record<string, string> {

@@ -14,7 +14,7 @@ import { pseudoRandom } from './support/random-data.ts';
 import { DatabaseSync } from 'node:sqlite';
 import mysql from 'mysql2/promise';
 import { MY, dropPgDatabases, pgFingerprint, pgQuery, repoBlock, workspace, type Workspace } from './e2e-support.ts';
-import { openRepository } from '../src/repo/repository.ts';
+import { openRepository } from '../src/repo/open-repository.ts';
 import { LocalStore } from '../src/storage/local/local-store.ts';
 import { findNode } from '../src/engine/restorer/snapshot-walk.ts';
 import type { BlobId } from '../src/repo/types.ts';

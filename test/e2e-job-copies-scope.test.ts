@@ -4,28 +4,16 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { DeleteBucketCommand } from '@aws-sdk/client-s3';
-import { adminClient, createBucket, emptyBucket, startS3, uniqueBucket, type S3Env } from './storage-s3-helpers.ts';
+import { useTestBucket } from './storage-s3-helpers.ts';
 import { runCli, workspace, type Workspace } from './e2e-support.ts';
 
-let env: S3Env;
-let bucket: string;
+const s3 = useTestBucket('job-scope');
 let ws: Workspace;
-
-before(async () => {
-  env = await startS3();
-  bucket = uniqueBucket('job-scope');
-  await createBucket(env, bucket);
-  ws = await workspace();
-});
-
-after(async () => {
-  await emptyBucket(env, bucket).catch(() => {});
-  await adminClient(env).send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => {});
-  await ws?.[Symbol.asyncDispose]();
-});
+before(async () => { ws = await workspace(); });
+after(async () => { await ws?.[Symbol.asyncDispose](); });
 
 test('backup --all copies only a job\'s own snapshots to its other repository', async () => {
+  const { env, bucket } = s3;
   const second = `s3:${env.endpoint}/${bucket}/second`;
   const s3Env = { AWS_ACCESS_KEY_ID: env.accessKeyId, AWS_SECRET_ACCESS_KEY: env.secretAccessKey, AWS_REGION: env.region };
   const init = await runCli(['init', '--repo', second], ws.dir, { env: { ...s3Env, LIFEBOAT_PASSWORD_FILE: ws.passwordFile } });

@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { workspace, type Workspace } from './e2e-support.ts';
-import { openRepository } from '../src/repo/repository.ts';
+import { openRepository } from '../src/repo/open-repository.ts';
 import { LocalStore } from '../src/storage/local/local-store.ts';
 import { formatRfc3339 } from '../src/repo/time.ts';
 

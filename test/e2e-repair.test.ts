@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { pseudoRandom } from './support/random-data.ts';
 import { workspace, type Workspace } from './e2e-support.ts';
-import { openRepository } from '../src/repo/repository.ts';
+import { openRepository } from '../src/repo/open-repository.ts';
 import { LocalStore } from '../src/storage/local/local-store.ts';
 import type { BlobId, TreeNode } from '../src/repo/types.ts';
 

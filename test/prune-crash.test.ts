@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalStore } from '../src/storage/local/local-store.ts';
-import { openRepository } from '../src/repo/repository.ts';
+import { openRepository } from '../src/repo/open-repository.ts';
 import { planPrune } from '../src/engine/pruner/plan.ts';
 import { PW, buildHistory, lifeboat, makeFixture, prng, restic, resticRestoreHash, startLifeboat, type Fixture } from './support/prune-helpers.ts';
 

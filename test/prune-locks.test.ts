@@ -12,7 +12,7 @@ import { runPrune } from '../src/app/prune.ts';
 import { runStreamBackup } from '../src/app/backup.ts';
 import type { RepositoryAccess } from '../src/app/repository-access.ts';
 import { LocalStore } from '../src/storage/local/local-store.ts';
-import { openRepository } from '../src/repo/repository.ts';
+import { openRepository } from '../src/repo/open-repository.ts';
 import { listLocks } from '../src/repo/lock.ts';
 import { formatRfc3339 } from '../src/repo/time.ts';
 import { hostname } from 'node:os';

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LocalStore } from '../src/storage/local/local-store.ts';
-import { openRepository } from '../src/repo/repository.ts';
+import { openRepository } from '../src/repo/open-repository.ts';
 import { markUsedBlobs } from '../src/engine/pruner/mark.ts';
 import { planPrune } from '../src/engine/pruner/plan.ts';
 import { listPackFiles } from '../src/repo/repack.ts';

@@ -64,7 +64,11 @@ test('the token is required on /api/v1/* and unknown paths; /healthz and /metric
   assert.equal(lower.status, 200);
   assert.equal((await ws.get('/api/v1/openapi.json', { token: null })).status, 401);
   assert.equal((await ws.post('/api/v1/jobs/cmd/run', { token: null })).status, 401);
-  assert.equal((await ws.get('/nowhere', { token: null })).status, 401);
+  assert.equal((await ws.get('/api/v1/nowhere', { token: null })).status, 401);
+  // Outside the API a browser is sent to the dashboard's login page, whether the path exists or not.
+  const page = await fetch(`${ws.server.url}/nowhere`, { redirect: 'manual' });
+  assert.equal(page.status, 303);
+  assert.equal(page.headers.get('location'), '/login?next=%2Fnowhere');
   const missing = await ws.get('/nowhere');
   assert.equal(missing.status, 404);
   assert.equal(ErrorSchema.parse(await missing.json()).error.code, 'not-found');
@@ -238,7 +242,7 @@ test('the OpenAPI document is 3.1, valid, generated from the routes with their s
   assert.match(doc.openapi, /^3\.1\./);
   const expected: Array<[string, string]> = [
     ['/healthz', 'get'], ['/metrics', 'get'], ['/api/v1/jobs', 'get'], ['/api/v1/jobs/{job}', 'get'],
-    ['/api/v1/jobs/{job}/snapshots', 'get'], ['/api/v1/jobs/{job}/run', 'post'], ['/api/v1/runs', 'get'],
+    ['/api/v1/jobs/{job}/snapshots', 'get'], ['/api/v1/jobs/{job}/run', 'post'], ['/api/v1/jobs/{job}/drill', 'post'], ['/api/v1/runs', 'get'],
     ['/api/v1/runs/{id}', 'get'], ['/api/v1/runs/{id}/events', 'get'], ['/api/v1/repositories', 'get'],
     ['/api/v1/repositories/{repo}/check', 'post'], ['/api/v1/repositories/{repo}/prune', 'post'], ['/api/v1/alerts', 'get'],
   ];

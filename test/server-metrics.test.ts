@@ -23,6 +23,7 @@ const EXPECTED = [
   'lifeboat_job_duration_seconds', 'lifeboat_job_added_bytes', 'lifeboat_job_snapshot_bytes', 'lifeboat_job_rpo_seconds',
   'lifeboat_job_running', 'lifeboat_repository_bytes', 'lifeboat_repository_free_bytes',
   'lifeboat_repository_check_last_success_timestamp_seconds', 'lifeboat_build_info', 'lifeboat_alert_firing',
+  'lifeboat_drill_last_success_timestamp_seconds', 'lifeboat_drill_rto_seconds', 'lifeboat_job_rto_target_seconds',
 ];
 
 let ws: ServerWorkspace;
@@ -141,6 +142,13 @@ test('runs: two good backups, a wrong database password, an unreachable S3 repos
     status: 'failed', endedAt: new Date(at.getTime() - 86_400_000 * 365 + 1000), errorCode: 'error',
     errorMessage: `failed with ${DB_PASSWORD} and ${S3_SECRET}`, details: { note: `key ${S3_SECRET}`, token: TOKEN },
   });
+  // Drills as the drill run records them: one passed in 12.5 s, a newer one failed before its checks.
+  ws.services.history.start({ id: '20200102T000000-d1111111', job: 'cmd', kind: 'drill', trigger: 'schedule', startedAt: new Date(at.getTime() - 7_200_000) });
+  ws.services.history.update('20200102T000000-d1111111', {
+    status: 'succeeded', endedAt: new Date(at.getTime() - 7_000_000), exitCode: 0, details: { passed: true, rtoSeconds: 12.5, rtoExceeded: false },
+  });
+  ws.services.history.start({ id: '20200102T000000-d2222222', job: 'cmd', kind: 'drill', trigger: 'schedule', startedAt: new Date(at.getTime() - 3_600_000) });
+  ws.services.history.update('20200102T000000-d2222222', { status: 'failed', endedAt: new Date(at.getTime() - 3_500_000), exitCode: 1, errorCode: 'integrity' });
 });
 
 test('no secret in any API answer, event stream, metrics or log line', async () => {
@@ -215,6 +223,10 @@ test('/metrics: documented names, Prometheus rules, values agree with the histor
   assert.equal(value(f, 'lifeboat_job_rpo_seconds', { job: 'cmd' }), 7200);
   assert.equal(value(f, 'lifeboat_job_rpo_seconds', { job: 'dbbad' }), undefined);
   assert.equal(value(f, 'lifeboat_job_running', { job: 'cmd' }), 0);
+  const drill = ws.services.history.get('20200102T000000-d1111111')!;
+  assert.equal(value(f, 'lifeboat_drill_last_success_timestamp_seconds', { job: 'cmd' }), drill.endedAt!.getTime() / 1000);
+  assert.equal(value(f, 'lifeboat_drill_rto_seconds', { job: 'cmd' }), 12.5);
+  assert.equal(value(f, 'lifeboat_drill_rto_seconds', { job: 'dbbad' }), undefined);
   assert.equal(value(f, 'lifeboat_job_duration_seconds_count', { job: 'cmd', kind: 'backup' }), 2);
   assert.equal(value(f, 'lifeboat_job_duration_seconds_count', { job: 'dbbad', kind: 'backup' }), 1);
 

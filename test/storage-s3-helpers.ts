@@ -1,6 +1,7 @@
 // Test helpers for the real S3 server (Ceph RGW from ../shared/s3/start): start it, make a
 // unique bucket, empty and delete it. Shared by the S3 storage tests and anyone needing S3.
 
+import { after, before } from 'node:test';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -85,4 +86,21 @@ export function resticS3Env(env: S3Env, password: string): NodeJS.ProcessEnv {
     AWS_DEFAULT_REGION: env.region,
     RESTIC_PASSWORD: password,
   };
+}
+
+/**
+ * A bucket for one test file: the S3 server started (a no-op when running) and a unique bucket
+ * created before its tests, emptied and deleted after them. Read `.env` and `.bucket` inside tests.
+ */
+export function useTestBucket(tag: string): { readonly env: S3Env; readonly bucket: string } {
+  const state = {} as { env: S3Env; bucket: string };
+  before(async () => {
+    state.env = await startS3();
+    state.bucket = uniqueBucket(tag);
+    await createBucket(state.env, state.bucket);
+  });
+  after(async () => {
+    if (state.env) await emptyBucket(state.env, state.bucket).catch(() => {});
+  });
+  return state;
 }

@@ -14,17 +14,17 @@ import type { Repository } from '../repo/repository-api.ts';
 import type { SnapshotEntry } from '../repo/types.ts';
 import { blobStream, fileContent, findNode } from '../engine/restorer/snapshot-walk.ts';
 import { displayName } from '../engine/fs-meta/node-name.ts';
-import { loadRestorer, type DbRestorer, type TargetState } from '../sources/registry.ts';
+import { loadRestorer, type DbRestorer, type DbRestoreRequest, type DbRestoreResult, type RestoreTarget, type TargetState } from '../sources/registry.ts';
 import type { DumpObject, SkippedDumpObject } from '../sources/types.ts';
 import { loadIndexForReading } from '../engine/repair/load-index.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
-import { jobFilter, selectSnapshot, type SnapshotFilter } from './snapshots.ts';
+import { jobFilter, selectSnapshot, type SnapshotChoice, type SnapshotFilter } from './snapshots.ts';
 
 export type { TargetState };
 
 export interface DbRestoreOptions {
-  /** Snapshot ID (prefix) or `latest`: the job's newest snapshot matching `filter`. */
-  ref: string;
+  /** Snapshot ID (prefix), `latest` (the job's newest snapshot matching `filter`) or `{at}`. */
+  ref: SnapshotChoice;
   /** --host/--tag/--path; narrowed to the job's snapshots here. */
   filter?: SnapshotFilter;
   /** Told which snapshot was chosen, before anything is read or touched. */
@@ -63,7 +63,11 @@ export interface DbRestoreOutcome {
   globalsErrors?: string[];
 }
 
-export async function dumpNamesIn(repo: Repository, snap: SnapshotEntry, r: DbRestorer, signal: AbortSignal): Promise<string[]> {
+/** What of a restorer finding and reading dumps in a snapshot needs: the engine and its layout. */
+export type DumpLayout = Pick<DbRestorer, 'engine' | 'root' | 'dumpPath' | 'dumpNames'>;
+
+/** The dumps a snapshot holds (database names; the sqlite file name; `dump.rdb`). */
+export async function dumpNamesIn(repo: Repository, snap: SnapshotEntry, r: DumpLayout, signal: AbortSignal): Promise<string[]> {
   const dir = await findNode(repo, snap, `/${r.root}`, signal).catch(() => undefined);
   if (dir?.type !== 'dir' || typeof dir.subtree !== 'string') {
     throw new UsageError(`restore: snapshot ${snap.id.slice(0, 8)} holds no ${r.engine} dump (no /${r.root} directory)`,
@@ -154,18 +158,28 @@ export async function runDatabaseRestore(
       if (!ok) throw new UsageError(`restore into ${state.describe}: not confirmed, nothing changed`);
     }
 
-    const pgRollsBack = restorer.engine === 'postgres';
-    if (opts.globals) await ensureWholeDump(repo, snap, `/${restorer.root}/globals.sql`, true, signal);
-    await ensureWholeDump(repo, snap, dumpPath, !pgRollsBack, signal);
     let globalsErrors: string[] | undefined;
     if (opts.globals) {
+      await ensureWholeDump(repo, snap, `/${restorer.root}/globals.sql`, true, signal);
       globalsErrors = await restorer.restoreGlobals!(await fileStream(repo, snap, `/${restorer.root}/globals.sql`, signal), signal);
     }
-    const r = await restorer.restore(await fileStream(repo, snap, dumpPath, signal), {
-      target, force: opts.force ?? false, tables: opts.tables ?? [], schemas: opts.schemas ?? [],
-      noOwner: opts.noOwner ?? false, signal,
+    const r = await restoreDump(repo, snap, restorer, restorer, database, {
+      target, force: opts.force ?? false, tables: opts.tables ?? [], schemas: opts.schemas ?? [], noOwner: opts.noOwner ?? false, signal,
     });
     return { ...base, target: r.target, bytes: r.bytes, created: r.created, ...(globalsErrors ? { globalsErrors } : {}),
       ...(r.objects ? { objectsRestored: r.objects, objectsSkipped: r.skipped ?? [] } : {}) };
   });
+}
+
+/**
+ * One dump of a selected snapshot into `req.target` with `target`'s operations (the job's
+ * server, or a drill's scratch server): refused before anything is touched when the dump is not
+ * whole (see ensureWholeDump), then streamed, blob by blob, into the restore tool.
+ */
+export async function restoreDump(
+  repo: Repository, snap: SnapshotEntry, layout: DumpLayout, target: RestoreTarget, database: string, req: DbRestoreRequest,
+): Promise<DbRestoreResult> {
+  const dumpPath = `/${layout.dumpPath(database)}`;
+  await ensureWholeDump(repo, snap, dumpPath, layout.engine !== 'postgres', req.signal);
+  return target.restore(await fileStream(repo, snap, dumpPath, req.signal), req);
 }

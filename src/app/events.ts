@@ -33,12 +33,26 @@ export type RunEvent =
   | EventBase & { type: 'prune-finished'; packsDeleted: number; packsRepacked: number; bytesFreed: number; dryRun: boolean }
   | EventBase & { type: 'check-finished'; ok: boolean; errors: number; damagedSnapshots: string[]; message?: string }
   | EventBase & {
+    type: 'drill-finished'; snapshotId: string; passed: boolean; checks: DrillCheckResult[];
+    /** From the drill's start until the restored data answered the checks. */
+    rtoSeconds: number; rtoTargetSeconds?: number; rtoExceeded: boolean;
+    /** What the scratch copy showed: tables, keys, files, bytes… */
+    facts: Record<string, number>; failedCheck?: string;
+  }
+  | EventBase & {
     type: 'finished'; kind: RunKind; status: RunStatus; durationMs: number;
     /** restic's exit code for this outcome (0, 1, 3, 10, 11, 12, 130). */
     exitCode: number;
     errorCode?: string; message?: string; hint?: string;
     snapshotId?: string; bytesAdded?: number; bytesProcessed?: number; files?: number;
   };
+
+/** One check of a drill: its name (or query/path), whether it held, and what was found. */
+export interface DrillCheckResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
 
 export type Subscriber = (event: RunEvent) => void;
 

@@ -1,4 +1,4 @@
-import { initRepository } from '../repo/repository.ts';
+import { initRepository } from '../repo/open-repository.ts';
 import { readPassword } from '../config/password.ts';
 import { withRepository, withStorage, type RepositoryAccess } from './repository-access.ts';
 

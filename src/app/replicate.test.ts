@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initRepository } from '../repo/repository.ts';
+import { initRepository } from '../repo/open-repository.ts';
 import { FAST_SCRYPT, resticOk, tempDir } from '../../test/support/repo.ts';
 import { LocalStore } from '../storage/local/local-store.ts';
 import { pseudoRandom } from '../../test/support/engine-fixture.ts';

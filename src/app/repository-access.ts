@@ -3,7 +3,7 @@
 // through here, so locking rules live in one place.
 
 import { openStorage, type OpenStorageOptions } from '../storage/location.ts';
-import { openRepository } from '../repo/repository.ts';
+import { openRepository } from '../repo/open-repository.ts';
 import { acquireLock, describeLock, removeDeadLocksOfThisHost } from '../repo/lock.ts';
 import type { Repository } from '../repo/repository-api.ts';
 import type { Storage } from '../storage/types.ts';

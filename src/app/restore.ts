@@ -9,17 +9,16 @@ import { dumpFile, type DumpResult } from '../engine/restorer/dump.ts';
 import { dumpArchive, type ArchiveFormat, type ArchiveResult } from '../engine/restorer/archive-dump.ts';
 import { findNode } from '../engine/restorer/snapshot-walk.ts';
 import { listSnapshot, type ListedNode } from '../engine/restorer/snapshot-walk.ts';
-import type { Repository } from '../repo/repository-api.ts';
 import type { SnapshotEntry } from '../repo/types.ts';
 import { loadIndexForReading } from '../engine/repair/load-index.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
-import { selectSnapshot, type SnapshotFilter } from './snapshots.ts';
+import { selectSnapshot, type SnapshotChoice, type SnapshotFilter } from './snapshots.ts';
 
 /** Tells the caller which snapshot a `latest` or an ID resolved to, before the work starts. */
 export type OnSnapshot = (entry: SnapshotEntry) => void;
 
 export function runRestore(
-  access: RepositoryAccess, ref: string, target: string, opts: Omit<RestoreOptions, 'signal'> & { filter?: SnapshotFilter; onSnapshot?: OnSnapshot }, signal: AbortSignal,
+  access: RepositoryAccess, ref: SnapshotChoice, target: string, opts: Omit<RestoreOptions, 'signal'> & { filter?: SnapshotFilter; onSnapshot?: OnSnapshot }, signal: AbortSignal,
 ): Promise<RestoreResult> {
   return withRepository(access, 'read', signal, async (repo, signal) => {
     await loadIndexForReading(repo, { warn: access.warn, signal });
@@ -34,7 +33,7 @@ export function runRestore(
  * as restic dump writes them.
  */
 export function runDump(
-  access: RepositoryAccess, ref: string, path: string, out: Writable, signal: AbortSignal,
+  access: RepositoryAccess, ref: SnapshotChoice, path: string, out: Writable, signal: AbortSignal,
   opts: { filter?: SnapshotFilter; onSnapshot?: OnSnapshot; archive?: ArchiveFormat } = {},
 ): Promise<DumpResult | (ArchiveResult & { archive: ArchiveFormat })> {
   return withRepository(access, 'read', signal, async (repo, signal) => {
@@ -50,7 +49,7 @@ export function runDump(
 
 /** Calls `each` for every node under `path` (streamed: a huge snapshot is never held whole). */
 export function runList(
-  access: RepositoryAccess, ref: string, opts: { path?: string; recursive?: boolean; filter?: SnapshotFilter },
+  access: RepositoryAccess, ref: SnapshotChoice, opts: { path?: string; recursive?: boolean; filter?: SnapshotFilter },
   each: (n: ListedNode, snapshot: SnapshotEntry) => void, signal: AbortSignal,
 ): Promise<SnapshotEntry> {
   return withRepository(access, 'none', signal, async (repo, signal) => {

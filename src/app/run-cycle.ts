@@ -10,27 +10,18 @@ import { systemClock } from '../core/clock.ts';
 import { parseReadDataSubset } from './check.ts';
 import type { History } from './history/store.ts';
 import { runJobCycle, type JobCycleResult } from './job-cycle.ts';
-import type { RunJobOptions } from './jobs.ts';
+import { eachJob, type Outcome, type RunJobOptions } from './jobs.ts';
 import { runRepositoryCheck, runRepositoryPrune } from './maintenance.ts';
 import { parseMaxUnused } from './prune.ts';
 import { requireJob } from './config-access.ts';
 
-export type CycleOutcome = { job: string; ok: true; result: JobCycleResult } | { job: string; ok: false; error: unknown };
+export type CycleOutcome = Outcome<JobCycleResult>;
 export type MaintenanceOutcome = { repository: string; kind: 'prune' | 'check'; ok: boolean; error?: unknown; problems?: number };
 
 export async function runCycles(
   config: Config, names: readonly string[], history: History | undefined, opts: RunJobOptions,
 ): Promise<{ jobs: CycleOutcome[]; maintenance: MaintenanceOutcome[] }> {
-  for (const name of names) requireJob(config, name);
-  const jobs: CycleOutcome[] = [];
-  for (const name of names) {
-    if (opts.signal.aborted) break;
-    try {
-      jobs.push({ job: name, ok: true, result: await runJobCycle(config, name, opts) });
-    } catch (error) {
-      jobs.push({ job: name, ok: false, error });
-    }
-  }
+  const jobs = await eachJob(config, names, opts.signal, (name) => runJobCycle(config, name, opts));
   const maintenance: MaintenanceOutcome[] = [];
   const used = [...new Set(names.flatMap((n) => requireJob(config, n).repositories))];
   const now = (opts.clock ?? systemClock).now();

@@ -16,6 +16,8 @@ import { History } from './history/store.ts';
 import { runJobCycle } from './job-cycle.ts';
 import type { Logger } from './logger.ts';
 import { runRepositoryCheck, runRepositoryPrune } from './maintenance.ts';
+import { runDrill } from './drill/run-drill.ts';
+import { writeRunbookCopy } from './runbook/copy.ts';
 import { Redactor } from './redact.ts';
 import { Runner, type SubmitResult } from './runner.ts';
 import { stateDirFor } from './state-dir.ts';
@@ -92,6 +94,17 @@ export class Services {
     });
   }
 
+  /** A restore drill of the job's newest snapshot; reads its primary repository beside backups. */
+  submitDrill(name: string, trigger: RunTrigger): SubmitResult {
+    const config = this.#config;
+    const job = requireJob(config, name);
+    return this.runner.submit({
+      key: `drill:${name}`, kind: 'drill', job: name, repository: job.repositories[0], trigger,
+      repositories: { shared: [job.repositories[0]!] },
+      run: ({ runId, signal }) => runDrill(config, name, { signal, events: this.events, clock: this.clock, trigger, runId }),
+    });
+  }
+
   submitPrune(repository: string, trigger: RunTrigger): SubmitResult {
     const config = this.#config;
     const repo = this.#repository(repository);
@@ -112,6 +125,11 @@ export class Services {
       run: ({ runId, signal }) => runRepositoryCheck(config, repository, { ...(subset ? { readDataSubset: subset } : {}) },
         { events: this.events, clock: this.clock, trigger, runId, signal }),
     });
+  }
+
+  /** Writes state_dir/runbook.md from the config and the live state; returns its path. */
+  writeRunbook(signal: AbortSignal): Promise<string> {
+    return writeRunbookCopy(this.#config, this.history, stateDirFor(this.#config, this.env), this.clock.now(), signal);
   }
 
   /** Builds the report of a period and sends it to `channels`. */

@@ -6,6 +6,7 @@
 import type { Repository } from '../repo/repository-api.ts';
 import type { SnapshotEntry } from '../repo/types.ts';
 import { NotFoundError } from '../errors.ts';
+import { formatLocalTime } from '../core/point-in-time.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
 
 export interface SnapshotFilter {
@@ -49,19 +50,28 @@ export function describeFilter(filter: SnapshotFilter | undefined): string {
   return parts.join(', ');
 }
 
+/** Which snapshot: `latest`, an ID (prefix), or the newest at or before a point in time (`--at`). */
+export type SnapshotChoice = string | { at: Date };
+
+/** `--at 2026-11-20 14:00` in words, for messages. */
+export function describeChoice(choice: SnapshotChoice): string {
+  return typeof choice === 'string' ? choice : `at ${formatLocalTime(choice.at)}`;
+}
+
 /**
- * `latest` is the newest snapshot matching the filter, as restic picks it; an ID (prefix) must
- * also match the filter. Either way, no match is a NotFoundError naming the filter.
+ * `latest` is the newest snapshot matching the filter, as restic picks it; `{at}` the newest
+ * matching one taken at or before that time; an ID (prefix) must also match the filter. No
+ * match is a NotFoundError naming the filter (and, for `{at}`, the oldest snapshot there is).
  */
-export async function selectSnapshot(repo: Repository, ref: string, filter: SnapshotFilter | undefined, signal: AbortSignal): Promise<SnapshotEntry> {
-  if (ref === 'latest') {
+export async function selectSnapshot(repo: Repository, ref: SnapshotChoice, filter: SnapshotFilter | undefined, signal: AbortSignal): Promise<SnapshotEntry> {
+  if (ref === 'latest' || typeof ref === 'object') {
     const all = await repo.listSnapshots(signal);
     const matching = isEmptyFilter(filter) ? all : all.filter((e) => matchesFilter(e, filter!));
     if (matching.length === 0) {
       throw new NotFoundError(all.length === 0 ? 'the repository holds no snapshot' : `no snapshot matches ${describeFilter(filter)}`,
         { hint: 'see lifeboat snapshots for what the repository holds' });
     }
-    return newest(matching);
+    return typeof ref === 'object' ? newestAtOrBefore(matching, ref.at, filter) : newest(matching);
   }
   const entry = await repo.findSnapshot(ref, signal);
   if (!isEmptyFilter(filter) && !matchesFilter(entry, filter!)) {
@@ -69,6 +79,39 @@ export async function selectSnapshot(repo: Repository, ref: string, filter: Snap
       { hint: 'drop the filter flags, or pick a snapshot that matches them (lifeboat snapshots)' });
   }
   return entry;
+}
+
+/** The newest of `entries` taken at or before `at`; none is an error naming the oldest of them. */
+export function newestAtOrBefore(entries: readonly SnapshotEntry[], at: Date, filter?: SnapshotFilter): SnapshotEntry {
+  const limit = at.toISOString();
+  const candidates = entries.filter((e) => compareTime(e.snapshot.time, limit) <= 0);
+  if (candidates.length > 0) return newest(candidates);
+  const oldest = [...entries].sort((a, b) => compareTime(a.snapshot.time, b.snapshot.time))[0]!;
+  const which = isEmptyFilter(filter) ? 'snapshot' : `snapshot matching ${describeFilter(filter)}`;
+  throw new NotFoundError(`no ${which} was taken at or before ${formatLocalTime(at)}: the oldest is ${oldest.id.slice(0, 8)} of ` +
+    `${formatLocalTime(new Date(oldest.snapshot.time))}`, { hint: 'pick a later --at time (lifeboat snapshots lists them)' });
+}
+
+/**
+ * `snapshots --at TIME`: per job (snapshots without a job tag: per host and paths, as restic
+ * groups them) the newest snapshot at or before `at` — what a restore --at would pick. Oldest first.
+ */
+export function newestPerGroupAt(entries: readonly SnapshotEntry[], at: Date): SnapshotEntry[] {
+  if (entries.length === 0) return [];
+  const groups = new Map<string, SnapshotEntry[]>();
+  for (const e of entries) {
+    const job = e.snapshot.tags?.find((t) => t.startsWith('job='));
+    const key = job ?? `${e.snapshot.hostname ?? ''}\0${[...e.snapshot.paths].sort().join('\0')}`;
+    groups.set(key, [...(groups.get(key) ?? []), e]);
+  }
+  const limit = at.toISOString();
+  const picked = [...groups.values()].flatMap((g) => {
+    const before = g.filter((e) => compareTime(e.snapshot.time, limit) <= 0);
+    return before.length ? [newest(before)] : [];
+  });
+  // Nothing that old anywhere: the same error a restore --at gives.
+  if (picked.length === 0) newestAtOrBefore(entries, at);
+  return picked.sort((a, b) => compareTime(a.snapshot.time, b.snapshot.time));
 }
 
 export function newest(entries: readonly SnapshotEntry[]): SnapshotEntry {

@@ -29,13 +29,45 @@ export interface JobStatus {
   rpoBreached: boolean;
   /** Largest gap between successful backups over the last 30 days, the time since the last one included. */
   worstGapSeconds?: number;
+  /** The job's RTO target in seconds (its `rto`). */
   rtoSeconds?: number;
+  /** The newest finished drill: passed or failed (and which check), the RTO it achieved. */
+  lastDrill?: DrillStatus;
+  /** The newest drill that passed. */
+  lastDrillSuccess?: RunRecord;
+  /** The RTO the newest drill that got as far as its checks achieved, passed or not. */
+  achievedRtoSeconds?: number;
   /** Bytes of the newest successful backup. */
   latestSize?: number;
   /** Snapshots of the job in its primary repository (when the repositories were read). */
   snapshots?: number;
   snapshotsError?: string;
   running: boolean;
+}
+
+export interface DrillStatus {
+  run: RunRecord;
+  passed: boolean;
+  /** Achieved: from the drill's start until the restored data answered its checks (absent when it failed before). */
+  rtoSeconds?: number;
+  rtoExceeded: boolean;
+  failedCheck?: string;
+}
+
+/** The job's newest finished drill and newest passed one, from the history. */
+export function drillStatus(history: History | undefined, job: string): { last?: DrillStatus; lastSuccess?: RunRecord; rtoSeconds?: number } {
+  const runs = history?.list({ job, kind: 'drill', limit: 50 }).filter((r) => r.status !== 'running' && r.status !== 'skipped') ?? [];
+  const run = runs[0];
+  const lastSuccess = runs.find((r) => r.status === 'succeeded');
+  const measured = runs.find((r) => typeof r.details?.rtoSeconds === 'number');
+  if (!run) return {};
+  const d = run.details ?? {};
+  const last: DrillStatus = {
+    run, passed: run.status === 'succeeded', rtoExceeded: d.rtoExceeded === true,
+    ...(typeof d.rtoSeconds === 'number' ? { rtoSeconds: d.rtoSeconds } : {}),
+    ...(typeof d.failedCheck === 'string' ? { failedCheck: d.failedCheck } : {}),
+  };
+  return { last, ...(lastSuccess ? { lastSuccess } : {}), ...(measured ? { rtoSeconds: measured.details!.rtoSeconds as number } : {}) };
 }
 
 export interface RepositoryStatus {
@@ -96,6 +128,7 @@ export function jobStatus(job: JobConfig, history: History | undefined, now: Dat
   const age = lastSuccess?.endedAt ? now.getTime() - lastSuccess.endedAt.getTime() : undefined;
   const gap = worstGapMs(successes.map((r) => r.endedAt!).filter(Boolean), new Date(now.getTime() - 30 * DAY_MS), now);
   // With a schedule, the next run follows the last start for an interval, the clock for cron.
+  const drill = drillStatus(history, job.name);
   const next = job.schedule ? nextRun(job.schedule, job.schedule.kind === 'interval' && lastRun ? lastRun.startedAt : now) : undefined;
   return {
     name: job.name,
@@ -110,6 +143,9 @@ export function jobStatus(job: JobConfig, history: History | undefined, now: Dat
     rpoBreached: rpo !== undefined && (age === undefined ? true : age > rpo),
     ...(gap !== undefined ? { worstGapSeconds: gap / 1000 } : {}),
     ...(job.rto !== undefined ? { rtoSeconds: job.rto / 1000 } : {}),
+    ...(drill.last ? { lastDrill: drill.last } : {}),
+    ...(drill.lastSuccess ? { lastDrillSuccess: drill.lastSuccess } : {}),
+    ...(drill.rtoSeconds !== undefined ? { achievedRtoSeconds: drill.rtoSeconds } : {}),
     running,
   };
 }

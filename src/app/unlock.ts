@@ -2,7 +2,7 @@
 // that is gone), or every lock with removeAll. Takes no lock itself, by nature.
 
 import { describeLock, isStale, listLocks } from '../repo/lock.ts';
-import { openRepository } from '../repo/repository.ts';
+import { openRepository } from '../repo/open-repository.ts';
 import type { Repository } from '../repo/repository-api.ts';
 import { readPassword } from '../config/password.ts';
 import { withStorage, type RepositoryAccess } from './repository-access.ts';

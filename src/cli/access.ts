@@ -3,7 +3,8 @@
 import { UsageError } from '../errors.ts';
 import { passwordSourceFromEnv, repositoryFromEnv } from '../app/password.ts';
 import type { RepositoryAccess } from '../app/repository-access.ts';
-import { isEmptyFilter, jobFilter, type SnapshotFilter } from '../app/snapshots.ts';
+import { isEmptyFilter, jobFilter, type SnapshotChoice, type SnapshotFilter } from '../app/snapshots.ts';
+import { parsePointInTime } from '../core/point-in-time.ts';
 import type { SnapshotEntry } from '../repo/types.ts';
 import type { CommandContext } from './command.ts';
 import { canPrompt, readHidden } from './prompt.ts';
@@ -58,6 +59,30 @@ export function snapshotFilterFrom(values: Record<string, unknown>, jobName?: st
   };
   if (jobName) return jobFilter(jobName, filter);
   return isEmptyFilter(filter) ? undefined : filter;
+}
+
+/** `--at TIME`: the newest snapshot at or before TIME, in place of the SNAPSHOT argument. */
+export const AT_OPTION = { at: { type: 'string' } } as const;
+
+/** `--at TIME` parsed: ISO 8601, or `2026-11-20 14:00` in local time. */
+export function atTime(values: Record<string, unknown>): Date | undefined {
+  const text = values.at as string | undefined;
+  if (text === undefined) return undefined;
+  const at = parsePointInTime(text);
+  if (!at) throw new UsageError(`--at: "${text}" is not a time`, { hint: 'write 2026-11-20T14:00:00Z, or 2026-11-20 14:00 for local time' });
+  return at;
+}
+
+/**
+ * The snapshot a verb works on: the first positional (an ID or `latest`), or `--at TIME` in its
+ * place. Returns the choice and the positionals left after it.
+ */
+export function snapshotChoice(values: Record<string, unknown>, positionals: string[], verb: string): { choice: SnapshotChoice; rest: string[] } {
+  const at = atTime(values);
+  if (at) return { choice: { at }, rest: positionals };
+  const [ref, ...rest] = positionals;
+  if (!ref) throw new UsageError(`${verb}: give a snapshot ID, "latest", or --at TIME`);
+  return { choice: ref, rest };
 }
 
 /** Says which snapshot a command chose, before it starts (stderr: stdout may carry data). */

@@ -18,6 +18,8 @@ export interface InterpolationResult {
    * boolean (`port: ${PG_PORT}`); the loader converts it when the schema expects one.
    */
   plainInterpolated: Set<string>;
+  /** The variables each interpolated value read, by JSON path: where a secret came from (runbook). */
+  variables: Map<string, string[]>;
 }
 
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -26,8 +28,9 @@ const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function interpolateString(
   text: string,
   env: Record<string, string | undefined>,
-): { value: string; changed: boolean; problems: string[] } {
-  if (!text.includes('$')) return { value: text, changed: false, problems: [] };
+): { value: string; changed: boolean; problems: string[]; variables: string[] } {
+  const variables: string[] = [];
+  if (!text.includes('$')) return { value: text, changed: false, problems: [], variables };
   let out = '';
   let changed = false;
   const problems: string[] = [];
@@ -51,6 +54,7 @@ export function interpolateString(
       if (!VAR_NAME.test(name)) {
         problems.push(`invalid variable reference \${${name}} (names are letters, digits and _)`);
       } else {
+        variables.push(name);
         const val = env[name];
         if (val !== undefined && (val !== '' || sep < 0)) out += val;
         else if (sep >= 0) out += body.slice(sep + 2);
@@ -63,12 +67,12 @@ export function interpolateString(
       i += 1;
     }
   }
-  return { value: out, changed, problems };
+  return { value: out, changed, problems, variables };
 }
 
 /** Interpolates every string value of the document in place. */
 export function interpolateDocument(doc: Document, env: Record<string, string | undefined>): InterpolationResult {
-  const result: InterpolationResult = { issues: [], plainInterpolated: new Set() };
+  const result: InterpolationResult = { issues: [], plainInterpolated: new Set(), variables: new Map() };
   const seen = new Set<unknown>();
   function walk(node: unknown, path: Array<string | number>): void {
     if (node === null || node === undefined || seen.has(node)) return;
@@ -81,8 +85,9 @@ export function interpolateDocument(doc: Document, env: Record<string, string | 
     } else if (isSeq(node)) {
       node.items.forEach((item, index) => walk(item, [...path, index]));
     } else if (isScalar(node) && typeof node.value === 'string') {
-      const { value, changed, problems } = interpolateString(node.value, env);
+      const { value, changed, problems, variables } = interpolateString(node.value, env);
       for (const message of problems) result.issues.push({ path, message });
+      if (variables.length) result.variables.set(JSON.stringify(path), variables);
       if (changed) {
         node.value = value;
         if (node.type === Scalar.PLAIN) result.plainInterpolated.add(JSON.stringify(path));

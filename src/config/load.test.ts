@@ -42,6 +42,7 @@ test('the example config loads, with defaults applied and secrets resolved', asy
     await writeFile(join(dir, 'repo-local'), 'local-repo-pw\n');
     await writeFile(join(dir, 'aws-secret'), 'aws-secret-key\n');
     await writeFile(join(dir, 'pg-backup'), 'pg-password\r\n');
+    await writeFile(join(dir, 'pg-drill'), 'drill-password\n');
     const env = { LIFEBOAT_SECRETS: dir, AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', MINIO_REPO_PASSWORD: 'minio-pw' };
     const c = await loadConfig(EXAMPLE, env);
     assert.equal(c.file, EXAMPLE);
@@ -64,6 +65,8 @@ test('the example config loads, with defaults applied and secrets resolved', asy
     assert.equal(orders.timeout, 2 * 3_600_000);
     assert.deepEqual(orders.schedule, { kind: 'cron', expression: '15 2 * * *', timezone: 'Europe/Berlin' });
     assert.equal(orders.rpo, 26 * 3_600_000);
+    assert.equal(orders.drill?.server?.password, 'drill-password');
+    assert.deepEqual(c.restoreOrder, ['orders-db', 'shop-mysql']);
     assert.deepEqual(orders.retention, { keepDaily: 7, keepWeekly: 4, keepMonthly: 12 });
     assert.deepEqual(findJob(c, 'uploads')!.retention, { keepDaily: 14, keepTags: [['keep'], ['monthly', 'audit']] });
     assert.deepEqual(findJob(c, 'app-sqlite')!.retention, { keepLast: 48, keepDaily: 30, keepYearly: -1 });
@@ -79,7 +82,7 @@ test('the example config loads, with defaults applied and secrets resolved', asy
     });
     assert.deepEqual(findJob(c, 'ldap-export')!.source, { type: 'command', command: ['slapcat', '-n', '1'], filename: 'ldap.ldif' });
 
-    assert.deepEqual(new Set(c.secrets), new Set(['local-repo-pw', 'aws-secret-key', 'minio-pw', 'pg-password']));
+    assert.deepEqual(new Set(c.secrets), new Set(['local-repo-pw', 'aws-secret-key', 'minio-pw', 'pg-password', 'drill-password']));
   });
 });
 

@@ -105,7 +105,7 @@ export async function parseConfigText(text: string, fileName: string, env: Env =
     for (const key of Object.keys(raw)) if (key.startsWith('x-')) delete (raw as Record<string, unknown>)[key];
   }
   resolveConfigPaths(raw, dirname(resolve(fileName)));
-  const secretFiles = await resolveSecretFiles(raw);
+  const secretFiles = await resolveSecretFiles(raw, interpolation.variables);
   const secrets = [...new Set(secretFiles.secrets)];
 
   const allowedKeys = new Map<string, string[]>();
@@ -138,7 +138,7 @@ export async function parseConfigText(text: string, fileName: string, env: Env =
     .sort((a, b) => a.line - b.line || a.col - b.col);
   if (problems.length > 0 || !result.success) fail(fileName, problems, secrets);
 
-  return { ...result.data, file: fileName, secrets };
+  return { ...result.data, file: fileName, secrets, secretOrigins: secretFiles.origins };
 }
 
 /**

@@ -74,6 +74,7 @@ export function resolveConfigPaths(raw: unknown, base: string): void {
   for (const job of Object.values(isNode(raw.jobs) ? raw.jobs : {})) {
     if (!isNode(job)) continue;
     if (isNode(job.hooks)) { mapArgv0(job.hooks, 'before', base); mapArgv0(job.hooks, 'after', base); }
+    if (isNode(job.drill)) mapString(job.drill, 'scratch_dir', (s) => resolvePath(s, base));
     const src = job.source;
     if (!isNode(src)) continue;
     const engine = typeof src.type === 'string' ? findSourceDescriptor(src.type) : undefined;

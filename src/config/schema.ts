@@ -14,6 +14,7 @@ import { parseRetentionDuration, RETENTION_DURATION_PATTERN } from './duration.t
 import { argv, duration, nonEmpty, section } from './fields.ts';
 import type { PasswordSource } from './password.ts';
 import { channelSchema } from '../notify/schemas.ts';
+import { contactSchema, drillSection } from './drill.ts';
 
 export const NAME_PATTERN = '^[a-z0-9][a-z0-9._-]*$';
 
@@ -186,6 +187,7 @@ export const jobSchema = section({
     .describe('Variables of Lifeboat\'s environment passed on to the job\'s programs even though Lifeboat withholds them (LIFEBOAT_*, RESTIC_*, cloud credentials such as AWS_SECRET_ACCESS_KEY).'),
   notify: z.array(nonEmpty).optional().describe('Channels (names under notifications:) for this job; default defaults.notify.'),
   alerts: alertsSection.optional().describe('This job\'s alert tuning, over the config-wide alerts:.'),
+  drill: z.lazy(() => drillSection(schedule)).optional(),
 }).transform((j) => {
   // Names first (the rest of Lifeboat passes names around); per-repository retention beside them.
   const repositoryRetention: Record<string, NonNullable<typeof j.retention>> = {};
@@ -242,6 +244,8 @@ export const configObject = z
     notifications: z.record(z.string(), channelSchema).prefault({}).describe('Named channels: slack, webhook, email, healthchecks.'),
     alerts: alertsSection.prefault({}),
     reports: z.array(report).default([]).describe('Reports the daemon sends on their schedule.'),
+    contacts: z.array(contactSchema).default([]).describe('Who to call in a disaster (listed in the runbook).'),
+    restore_order: z.array(nonEmpty).optional().describe('restore --all: these jobs first, in this order; the others follow in config order.'),
   })
   .describe('Lifeboat configuration (lifeboat.yaml).');
 
@@ -254,6 +258,8 @@ export const configSchema = configObject.transform((c) => ({
   server: c.server,
   notifications: Object.entries(c.notifications).map(([name, ch]) => ({ name, ...ch })),
   alerts: c.alerts,
+  contacts: c.contacts,
+  restoreOrder: c.restore_order,
   reports: c.reports.map((r) => (r.schedule.kind === 'cron' ? { ...r, schedule: { ...r.schedule, timezone: c.defaults.timezone } } : r)),
   repositories: Object.entries(c.repositories).map(([name, r]) => ({ name, ...r })),
   jobs: Object.entries(c.jobs).map(([name, j]) => {
@@ -261,6 +267,7 @@ export const configSchema = configObject.transform((c) => ({
     // A job without its own timeout gets defaults.timeout; cron schedules run in defaults.timezone.
     if (job.timeout === undefined && c.defaults.timeout !== undefined) job.timeout = c.defaults.timeout;
     if (job.schedule?.kind === 'cron') job.schedule = { ...job.schedule, timezone: c.defaults.timezone };
+    if (job.drill?.schedule?.kind === 'cron') job.drill = { ...job.drill, schedule: { ...job.drill.schedule, timezone: c.defaults.timezone } };
     return job;
   }),
 }));

@@ -13,13 +13,24 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Walks the raw (interpolated, not yet validated) config: replaces each `<key>_file` with
- * `<key>` holding the file's content, and collects every secret value. Runs before validation
- * so a missing secret file is reported together with every other problem.
+ * Where a secret of the config comes from, never its value: a file, environment variables
+ * (`${VAR}`), or the config file itself. The runbook tells a person where to find each one.
+ * (A repository's password_command is in the config as it is.)
  */
-export async function resolveSecretFiles(raw: unknown): Promise<{ issues: PathIssue[]; secrets: string[] }> {
+export type SecretOrigin = { kind: 'file'; file: string } | { kind: 'env'; variables: string[] } | { kind: 'inline' };
+
+/**
+ * Walks the raw (interpolated, not yet validated) config: replaces each `<key>_file` with
+ * `<key>` holding the file's content, and collects every secret value and where it came from
+ * (keyed by the dotted path as written: `jobs.orders.source.password`). Runs before validation
+ * so a missing secret file is reported together with every other problem. `variables`: the
+ * environment variables each interpolated value read, by JSON path.
+ */
+export async function resolveSecretFiles(raw: unknown, variables: ReadonlyMap<string, string[]> = new Map()):
+Promise<{ issues: PathIssue[]; secrets: string[]; origins: Record<string, SecretOrigin> }> {
   const issues: PathIssue[] = [];
   const secrets: string[] = [];
+  const origins: Record<string, SecretOrigin> = {};
   async function walk(node: unknown, path: ConfigPath): Promise<void> {
     if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) await walk(node[i], [...path, i]);
@@ -35,6 +46,7 @@ export async function resolveSecretFiles(raw: unknown): Promise<{ issues: PathIs
         continue;
       }
       delete node[fileKey];
+      origins[[...path, key].join('.')] = { kind: 'file', file };
       try {
         const value = await readSecretFile(file);
         if (value === '') issues.push({ path: [...path, fileKey], message: `secret file ${file} is empty` });
@@ -49,9 +61,14 @@ export async function resolveSecretFiles(raw: unknown): Promise<{ issues: PathIs
     for (const key of SECRET_KEYS) {
       const value = node[key];
       if (typeof value === 'string' && value !== '') secrets.push(value);
+      const where = [...path, key].join('.');
+      if (typeof value === 'string' && origins[where] === undefined) {
+        const vars = variables.get(JSON.stringify([...path, key]));
+        origins[where] = vars ? { kind: 'env', variables: vars } : { kind: 'inline' };
+      }
     }
     for (const [key, value] of Object.entries(node)) await walk(value, [...path, key]);
   }
   await walk(raw, []);
-  return { issues, secrets };
+  return { issues, secrets, origins };
 }

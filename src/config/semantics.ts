@@ -3,6 +3,7 @@
 
 import { NAME_PATTERN } from './schema.ts';
 import type { PathIssue } from './interpolate.ts';
+import { drillIssues } from './drill.ts';
 
 // restic backends we do not implement; named so the message can say so instead of treating
 // `sftp:host:/srv` as a local directory called "sftp:host:".
@@ -52,6 +53,7 @@ export function checkSemantics(raw: unknown): PathIssue[] {
   for (const [name, job] of Object.entries(jobs)) {
     const path = ['jobs', name];
     checkName('job', name, path, issues);
+    if (isRecord(job)) issues.push(...drillIssues(job, path));
     if (!isRecord(job) || !Array.isArray(job.repositories)) continue;
     const seen = new Set<string>();
     job.repositories.forEach((entry: unknown, i: number) => {
@@ -69,6 +71,11 @@ export function checkSemantics(raw: unknown): PathIssue[] {
     });
   }
   checkChannelReferences(raw, issues);
+  if (Array.isArray(raw.restore_order)) {
+    raw.restore_order.forEach((name: unknown, i: number) => {
+      if (typeof name === 'string' && !Object.hasOwn(jobs, name)) issues.push({ path: ['restore_order', i], message: `unknown job ${JSON.stringify(name)}` });
+    });
+  }
   return issues;
 }
 

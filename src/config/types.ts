@@ -7,8 +7,9 @@ import type { z } from 'zod';
 import type { configSchema } from './schema.ts';
 import type { Milliseconds, RetentionDuration } from './duration.ts';
 import type { PasswordSource } from './password.ts';
+import type { SecretOrigin } from './secrets.ts';
 
-export type { Milliseconds, RetentionDuration, PasswordSource };
+export type { Milliseconds, RetentionDuration, PasswordSource, SecretOrigin };
 export type { Schedule, CronSchedule, IntervalSchedule } from '../core/schedule.ts';
 export type {
   SourceConfig, SourceType, PostgresSourceConfig, MysqlSourceConfig, SqliteSourceConfig, RedisSourceConfig,
@@ -33,4 +34,9 @@ export type LoadedConfig = Config & {
   file: string;
   /** Every resolved secret value, for the log sanitizer to redact. */
   secrets: string[];
+  /** Where each secret came from (file, variables, the config itself), by its path as written: `jobs.orders.source.password`. */
+  secretOrigins: Record<string, SecretOrigin>;
 };
+export type DrillConfig = NonNullable<JobConfig['drill']>;
+export type DrillCheck = DrillConfig['checks'][number];
+export type Contact = Config['contacts'][number];

@@ -12,12 +12,16 @@ import { Scheduler, type ScheduleEntry, type Timers } from './scheduler.ts';
 const DAY_MS = 86_400_000;
 /** How often alert rules are evaluated between runs (stale, disk low, copy behind); LIFEBOAT_ALERT_INTERVAL overrides (ms). */
 const ALERT_INTERVAL_MS = 60_000;
+/** Runs finishing within this of each other rewrite the runbook copy once; LIFEBOAT_RUNBOOK_DELAY overrides (ms). */
+const RUNBOOK_DELAY_MS = 10_000;
 
 export class Daemon {
   #services: Services;
   #scheduler: Scheduler;
   #housekeeping: NodeJS.Timeout | undefined;
   #alertTimer: NodeJS.Timeout | undefined;
+  #runbookTimer: NodeJS.Timeout | undefined;
+  #offRunbook: (() => void) | undefined;
 
   constructor(services: Services, opts: { timers?: Timers } = {}) {
     this.#services = services;
@@ -41,6 +45,11 @@ export class Daemon {
     void s.notifier.evaluateAlerts();
     this.#alertTimer = setInterval(() => void s.notifier.evaluateAlerts(), Number(s.env.LIFEBOAT_ALERT_INTERVAL ?? ALERT_INTERVAL_MS));
     this.#alertTimer.unref();
+    // The runbook copy follows what changes it: the config, backups, drills.
+    this.#refreshRunbook(0);
+    this.#offRunbook = s.events.subscribe((e) => {
+      if (e.type === 'finished' && (e.kind === 'backup' || e.kind === 'drill')) this.#refreshRunbook(Number(s.env.LIFEBOAT_RUNBOOK_DELAY ?? RUNBOOK_DELAY_MS));
+    });
     s.log.info({ jobs: s.config().jobs.length, scheduled: this.#scheduler.upcoming().length, config: s.configFile }, 'daemon started');
   }
 
@@ -55,6 +64,7 @@ export class Daemon {
       return false;
     }
     this.#schedule();
+    this.#refreshRunbook(0);
     s.log.info({ jobs: s.config().jobs.length, scheduled: this.#scheduler.upcoming().length }, 'config reloaded');
     return true;
   }
@@ -65,6 +75,8 @@ export class Daemon {
     this.#scheduler.stop();
     if (this.#housekeeping) clearInterval(this.#housekeeping);
     if (this.#alertTimer) clearInterval(this.#alertTimer);
+    if (this.#runbookTimer) clearTimeout(this.#runbookTimer);
+    this.#offRunbook?.();
     const grace = s.config().defaults.stopTimeout;
     const active = s.runner.active();
     if (active.length > 0) s.log.info({ running: active.map((t) => t.key), grace_ms: grace }, 'stopping: waiting for running work');
@@ -84,6 +96,13 @@ export class Daemon {
       if (!job.schedule) continue;
       const key = `backup:${job.name}`;
       entries.push({ key, schedule: job.schedule, last: s.history.latest({ job: job.name, kind: 'backup' })?.startedAt, fire: () => s.submitJob(job.name, 'schedule') });
+    }
+    for (const job of config.jobs) {
+      if (!job.drill?.schedule) continue;
+      entries.push({
+        key: `drill:${job.name}`, schedule: job.drill.schedule, last: s.history.latest({ job: job.name, kind: 'drill' })?.startedAt,
+        fire: () => s.submitDrill(job.name, 'schedule'),
+      });
     }
     for (const repo of config.repositories) {
       if (repo.prune) {
@@ -115,6 +134,22 @@ export class Daemon {
       s.log.info({ job: job.name, last_success: last?.toISOString() ?? null }, 'catching up: the last success is older than the schedule\'s period');
       s.submitJob(job.name, 'catch-up');
     }
+  }
+
+  /** Rewrites state_dir/runbook.md after `delayMs`, once for a burst of runs (a write already due covers them). */
+  #refreshRunbook(delayMs: number): void {
+    const s = this.#services;
+    if (this.#runbookTimer) {
+      if (delayMs > 0) return;
+      clearTimeout(this.#runbookTimer);
+    }
+    this.#runbookTimer = setTimeout(() => {
+      this.#runbookTimer = undefined;
+      s.writeRunbook(AbortSignal.timeout(RUNBOOK_DELAY_MS * 6))
+        .then((file) => s.log.debug({ file }, 'runbook written'))
+        .catch((err: unknown) => s.log.warn({ err }, 'runbook not written'));
+    }, delayMs);
+    this.#runbookTimer.unref();
   }
 
   #forgetOldRuns(): void {

@@ -32,14 +32,17 @@ export function worthCompressing(plaintext: Uint8Array): boolean {
   return z.length < sample.length * 0.97;
 }
 
-/** zstd-compresses when asked and when it helps, then encrypts. */
-export function sealBlob(key: MasterKey, plaintext: Uint8Array, compress: boolean): SealedBlob {
+/**
+ * zstd-compresses when asked and when it helps, then encrypts, into `out` when given (which may
+ * hold `plaintext` at its start: a transfer slot sealed in place) or a fresh buffer.
+ */
+export function sealBlob(key: MasterKey, plaintext: Uint8Array, compress: boolean, out?: Uint8Array): SealedBlob {
   if (compress && worthCompressing(plaintext)) {
     const z = zstdCompressSync(plaintext, { params: { [constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL } });
     // Incompressible data stays a plain blob (type 0/1); restic reads both in v2.
-    if (z.length < plaintext.length) return { bytes: encrypt(key, z), uncompressedLength: plaintext.length };
+    if (z.length < plaintext.length) return { bytes: encrypt(key, z, out), uncompressedLength: plaintext.length };
   }
-  return { bytes: encrypt(key, plaintext) };
+  return { bytes: encrypt(key, plaintext, out) };
 }
 
 /** Checks the MAC, decrypts, decompresses (when `uncompressedLength` is set) and verifies the ID. */

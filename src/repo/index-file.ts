@@ -4,6 +4,9 @@
 
 import { IntegrityError } from '../errors.ts';
 import type { BlobId, BlobLocation, BlobType, IndexId, PackId } from './types.ts';
+import { MasterIndex } from './master-index.ts';
+
+export { MasterIndex };
 
 export interface IndexFileJson {
   supersedes?: string[];
@@ -52,70 +55,26 @@ export function buildIndexFile(blobs: readonly BlobLocation[], supersedes?: read
 }
 
 /**
- * The union of all index files. Memory: one small object per (blob, pack); a repository with
- * millions of blobs costs a few hundred MB here, which a compact table can replace later.
+ * Adds an index file's blobs to `index` without building a BlobLocation per blob (the path that
+ * opens large repositories); validates as parseIndexFile does. Returns the number of blobs.
  */
-export class MasterIndex {
-  private readonly data = new Map<string, BlobLocation | BlobLocation[]>();
-  private readonly tree = new Map<string, BlobLocation | BlobLocation[]>();
-  private readonly packs = new Set<string>();
-
-  private map(t: BlobType): Map<string, BlobLocation | BlobLocation[]> {
-    return t === 'data' ? this.data : this.tree;
-  }
-
-  add(loc: BlobLocation): void {
-    const m = this.map(loc.type);
-    const cur = m.get(loc.id);
-    if (cur === undefined) m.set(loc.id, loc);
-    else {
-      const list = Array.isArray(cur) ? cur : [cur];
-      if (list.some((l) => l.pack === loc.pack && l.offset === loc.offset)) return; // overlap
-      list.push(loc);
-      if (!Array.isArray(cur)) m.set(loc.id, list);
-    }
-    this.packs.add(loc.pack);
-  }
-
-  has(type: BlobType, id: string): boolean {
-    return this.map(type).has(id);
-  }
-
-  lookup(type: BlobType, id: string): BlobLocation | undefined {
-    const cur = this.map(type).get(id);
-    return Array.isArray(cur) ? cur[0] : cur;
-  }
-
-  /** Every known location of a blob (several when packs hold duplicates). */
-  lookupAll(type: BlobType, id: string): BlobLocation[] {
-    const cur = this.map(type).get(id);
-    return cur === undefined ? [] : Array.isArray(cur) ? cur : [cur];
-  }
-
-  *blobs(): Iterable<BlobLocation> {
-    for (const m of [this.data, this.tree]) {
-      for (const v of m.values()) {
-        if (Array.isArray(v)) yield* v;
-        else yield v;
+export function addIndexFileTo(index: MasterIndex, value: unknown, subject: string): number {
+  const packs = Array.isArray(value) ? value : (value as IndexFileJson | null)?.packs;
+  if (!Array.isArray(packs)) throw new IntegrityError(`load ${subject}: no packs list`);
+  let n = 0;
+  for (const p of packs as IndexFileJson['packs']) {
+    if (typeof p?.id !== 'string' || !Array.isArray(p.blobs)) throw new IntegrityError(`load ${subject}: malformed pack entry`);
+    for (const b of p.blobs) {
+      if (typeof b?.id !== 'string' || b.id.length !== 64 || (b.type !== 'data' && b.type !== 'tree') || typeof b.offset !== 'number' || typeof b.length !== 'number') {
+        throw new IntegrityError(`load ${subject}: malformed blob entry in pack ${p.id.slice(0, 8)}`);
       }
     }
+    try {
+      index.addPackEntries(p.id, p.blobs);
+    } catch (err) {
+      throw new IntegrityError(`load ${subject}: ${(err as Error).message}`, { cause: err });
+    }
+    n += p.blobs.length;
   }
-
-  packIds(): Iterable<PackId> {
-    return this.packs.values() as Iterable<PackId>;
-  }
-
-  hasPack(id: string): boolean {
-    return this.packs.has(id);
-  }
-
-  get blobCount(): number {
-    return this.data.size + this.tree.size;
-  }
-
-  clear(): void {
-    this.data.clear();
-    this.tree.clear();
-    this.packs.clear();
-  }
+  return n;
 }

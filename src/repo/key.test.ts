@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { LocalStore } from '../storage/local/local-store.ts';
 import { UsageError, WrongPasswordError } from '../errors.ts';
-import { initRepository, openRepository } from './repository.ts';
+import { initRepository, openRepository } from './open-repository.ts';
 import { addKey, changePassword, listKeys, removeKey } from './key.ts';
 import { FAST_SCRYPT, restic, resticOk, tempDir } from '../../test/support/repo.ts';
 

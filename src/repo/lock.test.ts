@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { LocalStore } from '../storage/local/local-store.ts';
 import { MemoryStore } from '../storage/memory/memory-store.ts';
 import { LockedError } from '../errors.ts';
-import { initRepository } from './repository.ts';
+import { initRepository } from './open-repository.ts';
 import { acquireLock, isStale, listLocks, removeAllLocks, removeStaleLocks } from './lock.ts';
 import { formatRfc3339 } from './time.ts';
 import { FAST_SCRYPT, restic, resticOk, tempDir } from '../../test/support/repo.ts';

@@ -132,7 +132,9 @@ export function decodeHeader(header: Uint8Array, subject: string): PackedBlob[] 
     const uncompressedLength = t >= 2 ? dv.getUint32(o + 5, true) : undefined;
     const id = Buffer.from(header.subarray(o + size - 32, o + size)).toString('hex') as BlobId;
     if (length < CRYPTO_OVERHEAD) throw new IntegrityError(`${subject}: blob ${id.slice(0, 8)} shorter than crypto overhead`);
-    out.push({ id, type: t % 2 === 0 ? 'data' : 'tree', offset, length, uncompressedLength });
+    const b: PackedBlob = { id, type: t % 2 === 0 ? 'data' : 'tree', offset, length };
+    if (uncompressedLength !== undefined) b.uncompressedLength = uncompressedLength;
+    out.push(b);
     offset += length;
     o += size;
   }

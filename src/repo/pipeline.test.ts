@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { MemoryStore } from '../storage/memory/memory-store.ts';
 import type { FileType, Storage } from '../storage/types.ts';
 import { StorageError } from '../errors.ts';
-import { initRepository, openRepository } from './repository.ts';
+import { initRepository, openRepository } from './open-repository.ts';
 import { readPackHeader } from './pack.ts';
 import { FAST_SCRYPT } from '../../test/support/repo.ts';
 import type { BlobId } from './types.ts';

@@ -2,6 +2,7 @@
 // The implementation lives in repository.ts; this file is the contract between the two.
 
 import type { Storage } from '../storage/types.ts';
+import type { PackBlobSink, WritesFor } from './blob-reader.ts';
 import type {
   BlobId, BlobLocation, BlobType, KeyId, PackId, RepoConfig, Snapshot, SnapshotEntry, SnapshotId, Tree,
 } from './types.ts';
@@ -34,6 +35,8 @@ export interface Repository {
   listBlobs(): Iterable<BlobLocation>;
   /** Packs the loaded index knows. */
   listIndexedPacks(): Iterable<PackId>;
+  /** Every known location of a blob (several when packs hold duplicates). */
+  lookupBlobAll(type: BlobType, id: BlobId): BlobLocation[];
 
   /**
    * Stores a blob unless known; compression, encryption and MAC may run off the main thread.
@@ -44,6 +47,14 @@ export interface Repository {
   saveBlob(type: BlobType, plaintext: Uint8Array, signal?: AbortSignal, onReleased?: () => void): Promise<SaveBlobResult>;
   /** Loads a blob, checks its MAC, decrypts, decompresses, and verifies its sha256 ID. */
   loadBlob(type: BlobType, id: BlobId, signal?: AbortSignal): Promise<Uint8Array>;
+  /**
+   * Reads the given blobs of one pack (few ranged reads, opened off the main thread) and calls
+   * `each` for every one in pack order: a view of its verified plaintext, valid only during the
+   * call, or, when `writesFor` returns writes for it, what writing it to those files (on the
+   * worker thread, synchronously) did; or the error that makes it unreadable (damaged blob,
+   * missing pack). Aborts and transient storage failures reject.
+   */
+  readPackBlobs(blobs: BlobLocation[], each: PackBlobSink, signal?: AbortSignal, writesFor?: WritesFor): Promise<void>;
   saveTree(tree: Tree, signal?: AbortSignal): Promise<BlobId>;
   loadTree(id: BlobId, signal?: AbortSignal): Promise<Tree>;
   /** Finishes open packs and writes the index for them. Call before saving a snapshot. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { LocalStore } from '../storage/local/local-store.ts';
 import { MemoryStore } from '../storage/memory/memory-store.ts';
 import { IntegrityError, NoRepositoryError, NotFoundError, WrongPasswordError } from '../errors.ts';
-import { initRepository, openRepository } from './repository.ts';
+import { initRepository, openRepository } from './open-repository.ts';
 import { FAST_SCRYPT, restic, resticOk, tempDir } from '../../test/support/repo.ts';
 import type { BlobId, Tree } from './types.ts';
 

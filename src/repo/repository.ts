@@ -1,29 +1,28 @@
 // The Repository over a Storage: config, keys, packs, index, snapshots, in restic's format.
-// Saving a blob: sha256 → dedup → zstd + AES-CTR + Poly1305 → copy into the open pack; finished
-// packs upload in the background while new blobs are accepted; flush() awaits all. Blobs of
-// POOL_MIN_BYTES or more are hashed, sealed (and on load opened) on a CryptoPool of worker
-// threads; small ones stay on this thread, where a round trip would cost more than the work.
-// Memory: one open pack per blob type plus at most `maxUploads` packs uploading (data packs reuse
-// their buffers), plus the pool's slots.
+// The write path (blob → pack → upload → index) is pack-writer.ts; the read path (one blob, or
+// the blobs of a pack in pack order) is blob-reader.ts; the loaded index is master-index.ts.
+// Blobs of POOL_MIN_BYTES or more are hashed, sealed (and on load opened) on a CryptoPool of
+// worker threads; small ones stay on this thread, where a round trip would cost more than the work.
 
-import { IntegrityError, LifeboatError, NoRepositoryError, NotFoundError, StorageError, throwIfAborted } from '../errors.ts';
+import { IntegrityError, LifeboatError, NotFoundError } from '../errors.ts';
 import type { Storage } from '../storage/types.ts';
 import type { SaveBlobResult, Repository } from './repository-api.ts';
 import type { BlobId, BlobLocation, BlobType, KeyId, PackId, RepoConfig, Snapshot, SnapshotEntry, SnapshotId, Tree } from './types.ts';
 import { availableParallelism } from 'node:os';
-import { compress, decompress } from './compression.ts';
 import { CHUNK_MAX_SIZE } from './chunker.ts';
-import { CryptoPool, type Slot } from './crypto-pool.ts';
-import { sealBlob } from './blob-codec.ts';
-import { createGcHint, type GcHint } from './gc-hint.ts';
-import { CRYPTO_OVERHEAD, type MasterKey, decrypt, encrypt, newRandomKey, sha256Hex } from './crypto.ts';
-import { loadConfig, newConfig, saveConfig } from './config-file.ts';
-import { MAX_BLOBS_PER_INDEX_FILE, MasterIndex, buildIndexFile, parseIndexFile } from './index-file.ts';
+import { CryptoPool } from './crypto-pool.ts';
+import { type BlobReaderContext, type PackBlobSink, type WritesFor, loadBlobFrom, readPackBlobs } from './blob-reader.ts';
+import { collectNow, createGcHint, type GcHint } from './gc-hint.ts';
+import { CRYPTO_OVERHEAD, type MasterKey } from './crypto.ts';
+import { forEachLimit } from './for-each-limit.ts';
+import { MasterIndex, addIndexFileTo } from './index-file.ts';
+import { IndexBatch, scanIndexJson } from './index-scan.ts';
+import { TreeCache, readTreePack } from './tree-cache.ts';
 import { parseJsonBytes, stringifyJson } from './json.ts';
-import { type ScryptParams, createKey, openWithPassword } from './key.ts';
-import { DEFAULT_PACK_SIZE, PackBuilder, readPackHeader } from './pack.ts';
+import { DEFAULT_PACK_SIZE, readPackHeader } from './pack.ts';
+import { PackWriter, POOL_MIN_BYTES } from './pack-writer.ts';
 import { findSnapshotIn, listSnapshotsOf } from './snapshots.ts';
-import { decodeUnpacked, encodeUnpacked } from './unpacked.ts';
+import { decodeUnpacked, encodeUnpacked, unpackedJsonBytes } from './unpacked.ts';
 
 export interface RepositoryOptions {
   /** Target pack size in bytes (default 16 MiB, as restic). Small values help tests. */
@@ -37,53 +36,13 @@ export interface RepositoryOptions {
   signal?: AbortSignal;
 }
 
-/** Blobs this large or larger go through the worker pool. */
-const POOL_MIN_BYTES = 64 * 1024;
-/** Room for a pack header of ~1500 entries before a pooled buffer must grow. */
-const PACK_HEADER_RESERVE = 64 * 1024;
 
-export interface LoadIndexOptions {
-  /**
-   * Called for an index file that cannot be read (damaged, truncated, vanished), which is then
-   * skipped; without it such a file fails the load.
-   */
-  onUnreadable?: (name: string, err: unknown) => void;
-}
-
-export interface InitOptions extends RepositoryOptions {
-  version?: 1 | 2;
-  scrypt?: ScryptParams;
-  /** Another repository's chunker polynomial (restic init --copy-chunker-params), so copied data keeps deduplicating. */
-  chunkerPolynomial?: bigint;
-}
-
-interface Pending {
-  /** The open pack holding it, once compressed and encrypted. */
-  builder?: PackBuilder;
-  inPack: Promise<void>;
-  markInPack(): void;
-  /** Resolves once the pack is uploaded and the blob is in the master index. */
-  indexed: Promise<void>;
-  markIndexed(err?: unknown): void;
-}
-
-function newPending(): Pending {
-  const a = Promise.withResolvers<void>();
-  const b = Promise.withResolvers<void>();
-  a.promise.catch(() => {});
-  b.promise.catch(() => {});
-  return {
-    inPack: a.promise,
-    markInPack: () => a.resolve(),
-    indexed: b.promise,
-    markIndexed: (err) => {
-      if (err === undefined) b.resolve();
-      else {
-        a.reject(err);
-        b.reject(err);
-      }
-    },
-  };
+function parseJsonOf(json: Uint8Array, subject: string): unknown {
+  try {
+    return parseJsonBytes(json);
+  } catch (e) {
+    throw new IntegrityError(`load ${subject}: invalid JSON`, { cause: e });
+  }
 }
 
 const short = (id: string) => id.slice(0, 8);
@@ -95,37 +54,48 @@ export class ResticRepository implements Repository {
   #keyId: KeyId;
   readonly #index = new MasterIndex();
   #indexLoaded = false;
-  /** Packs whose blobs count as absent (gone from storage, or being repaired away). */
-  readonly #excluded = new Set<string>();
-  readonly #pending = new Map<string, Pending>();
-  readonly #open: { data?: PackBuilder; tree?: PackBuilder } = {};
-  readonly #uploads = new Set<Promise<void>>();
-  readonly #saving = new Set<Promise<void>>();
-  #unindexed: BlobLocation[] = [];
-  #failure: unknown = undefined;
+  readonly #writer: PackWriter;
+  readonly #reader: BlobReaderContext;
   #closed = false;
-  readonly #abort = new AbortController();
-  readonly #packSize: number;
-  readonly #maxUploads: number;
-  readonly #compress: boolean;
   readonly #cryptoThreads: number;
+  readonly #readThreads: number;
   #pool: CryptoPool | undefined;
+  #rangePool: CryptoPool | undefined;
   #gcHint: GcHint | undefined;
-  /** Data pack buffers whose upload finished, for the next packs. */
-  readonly #spareBuffers: Uint8Array[] = [];
+  /** 16 MiB of tree plaintext: a snapshot of ~50,000 directories' worth of parent trees. */
+  readonly #trees = new TreeCache(16 << 20);
 
   constructor(storage: Storage, config: RepoConfig, keyId: KeyId, masterKey: MasterKey, opts: RepositoryOptions = {}) {
     this.storage = storage;
     this.config = config;
     this.#keyId = keyId;
     this.masterKey = masterKey;
-    this.#packSize = opts.packSize ?? DEFAULT_PACK_SIZE;
-    // A local disk takes a pack in well under the time the next one fills; each upload slot
-    // costs a pack buffer of memory. Remote stores hide latency with a second upload.
-    this.#maxUploads = opts.maxUploads ?? (storage.location.startsWith('/') ? 1 : 2);
-    this.#compress = config.version === 2 && opts.compression !== 'off';
     // The main thread chunks and hashes packs: it takes one core, the workers the rest.
     this.#cryptoThreads = opts.cryptoThreads ?? Math.max(1, Math.min(4, availableParallelism() - 1));
+    // Reading: the main thread does little but I/O. Each worker costs ~50 MB of RSS (isolate,
+    // malloc arenas, blob-sized garbage): two at most, one on a 2-core machine, where a second
+    // bought no time (restores there wait on the kernel creating files).
+    this.#readThreads = opts.cryptoThreads === 0 ? 0 : Math.max(1, Math.min(2, availableParallelism() - 1));
+    this.#writer = new PackWriter({
+      storage,
+      key: masterKey,
+      index: this.#index,
+      packSize: opts.packSize ?? DEFAULT_PACK_SIZE,
+      // A local disk takes a pack in well under the time the next one fills; each upload slot
+      // costs a pack buffer of memory. Remote stores hide latency with a second upload.
+      maxUploads: opts.maxUploads ?? (storage.location.startsWith('/') ? 1 : 2),
+      compress: config.version === 2 && opts.compression !== 'off',
+      poolFor: (...sizes) => this.#poolFor(...sizes),
+      turnover: (n) => this.#turnover(n),
+      saveIndex: (json, signal) => this.saveJson('index', json, signal),
+    });
+    this.#reader = {
+      storage,
+      key: masterKey,
+      poolFor: (...sizes) => this.#readPoolFor(...sizes),
+      rangePool: () => this.#rangePoolOf(),
+      turnover: (n) => this.#turnover(n),
+    };
   }
 
   get keyId(): KeyId {
@@ -137,43 +107,47 @@ export class ResticRepository implements Repository {
     this.#keyId = id;
   }
 
-  async loadIndex(signal?: AbortSignal, opts: LoadIndexOptions = {}): Promise<void> {
+  /**
+   * `onUnreadable`: called for an index file that cannot be read (damaged, truncated, vanished),
+   * which is then skipped; without it such a file fails the load.
+   */
+  async loadIndex(signal?: AbortSignal, opts: { onUnreadable?: (name: string, err: unknown) => void } = {}): Promise<void> {
     const names: string[] = [];
     for await (const f of this.storage.list('index', signal)) names.push(f.name);
-    await forEachLimit(names, 4, async (name) => {
-      let locs: BlobLocation[];
+    // Two at a time: one decoding while the next loads. The scanner reads blob entries straight
+    // into the compact index; only a file it cannot read takes the JSON.parse path.
+    const batch = new IndexBatch();
+    await forEachLimit(names, 2, async (name) => {
+      const subject = `index ${short(name)}`;
+      let bytes: Uint8Array;
+      let json: Uint8Array;
       try {
-        locs = parseIndexFile(await this.loadJson('index', name, signal), `index ${short(name)}`);
+        bytes = await this.storage.load({ type: 'index', name }, undefined, signal);
+        json = unpackedJsonBytes(this.masterKey, subject, name, bytes);
+        if (scanIndexJson(json, batch)) this.#index.addBatch(batch);
+        else addIndexFileTo(this.#index, parseJsonOf(json, subject), subject);
       } catch (err) {
         if (!opts.onUnreadable || signal?.aborted || !(err instanceof IntegrityError || err instanceof NotFoundError)) throw err;
         opts.onUnreadable(name, err);
         return;
       }
-      for (const loc of locs) this.#index.add(loc);
+      this.#turnover(2 * bytes.length + json.length);
     });
     this.#indexLoaded = true;
   }
 
+  /** Adds locations learnt outside the index files (pack headers of packs no index lists). */
   addIndexEntries(locs: Iterable<BlobLocation>): void {
     for (const loc of locs) this.#index.add(loc);
   }
 
+  /** Blobs in these packs count as absent from now on (lookups, dedup, loads): see MasterIndex.excludePacks. */
   excludePacks(packs: Iterable<PackId>): void {
-    for (const p of packs) this.#excluded.add(p);
-  }
-
-  /** Locations of a blob outside excluded packs. */
-  #locations(type: BlobType, id: BlobId): BlobLocation[] {
-    const all = this.#index.lookupAll(type, id);
-    return this.#excluded.size === 0 ? all : all.filter((l) => !this.#excluded.has(l.pack));
-  }
-
-  #has(type: BlobType, id: BlobId): boolean {
-    return this.#excluded.size === 0 ? this.#index.has(type, id) : this.#locations(type, id).length > 0;
+    this.#index.excludePacks(packs);
   }
 
   lookupBlob(type: BlobType, id: BlobId): BlobLocation | undefined {
-    return this.#excluded.size === 0 ? this.#index.lookup(type, id) : this.#locations(type, id)[0];
+    return this.#index.lookup(type, id);
   }
 
   listBlobs(): Iterable<BlobLocation> {
@@ -186,37 +160,44 @@ export class ResticRepository implements Repository {
 
   #usable(op: string): void {
     if (this.#closed) throw new LifeboatError('error', `${op}: repository is closed`);
-    if (this.#failure !== undefined) {
-      // Name the real failure (e.g. "access to bucket X denied"): the cause alone is not printed.
-      const f = this.#failure;
-      const why = f instanceof Error ? `: ${f.message}` : '';
-      throw new LifeboatError('error', `${op}: an earlier pack upload failed${why}`, {
-        cause: f, hint: f instanceof LifeboatError ? f.hint : undefined,
-      });
-    }
+    this.#writer.usable(op);
   }
 
   /** The worker pool for a blob of `n` bytes (and the bytes its result needs), if it should use one. */
   #poolFor(...sizes: number[]): CryptoPool | undefined {
     if (this.#cryptoThreads <= 0 || sizes[0]! < POOL_MIN_BYTES) return undefined;
+
     // Slots hold the largest chunk plus the crypto overhead; bigger (tree) blobs stay here.
-    this.#pool ??= new CryptoPool(this.masterKey, { threads: this.#cryptoThreads, slotSize: CHUNK_MAX_SIZE + 4096 });
+    this.#pool ??= new CryptoPool(this.masterKey, {
+      threads: this.#cryptoThreads, slotSize: CHUNK_MAX_SIZE + 4096, filter: this.#index.filter,
+      // Dump chunks (≤ 512 KiB): a dozen in flight for 7 MiB.
+      smallSlots: 12, smallSlotSize: 512 * 1024 + 4096,
+    });
     return sizes.every((n) => n + CRYPTO_OVERHEAD <= this.#pool!.slotSize) ? this.#pool : undefined;
   }
 
+  /**
+   * The pool a single blob load uses: the write pool in a session that saves blobs; otherwise
+   * (restore, dump) the read pool, whose bigger slots serve single blobs too, rather than a
+   * second set of threads.
+   */
+  #readPoolFor(...sizes: number[]): CryptoPool | undefined {
+    if (this.#pool || this.#cryptoThreads <= 0 || sizes[0]! < POOL_MIN_BYTES) return this.#poolFor(...sizes);
+    const pool = this.#rangePoolOf();
+    return pool && sizes.every((n) => n + CRYPTO_OVERHEAD <= pool.slotSize) ? pool : this.#poolFor(...sizes);
+  }
+
+  /** Slots of two halves: a range of a pack (up to a max-size chunk) and its plaintexts. */
+  #rangePoolOf(): CryptoPool | undefined {
+    if (this.#readThreads <= 0) return undefined;
+    return (this.#rangePool ??= new CryptoPool(this.masterKey, {
+      threads: this.#readThreads, slots: this.#readThreads + 1, slotSize: 2 * (CHUNK_MAX_SIZE + 4096),
+    }));
+  }
+
   saveBlob(type: BlobType, plaintext: Uint8Array, signal?: AbortSignal, onReleased?: () => void): Promise<SaveBlobResult> {
-    // Tracked from the first moment (hashing may be asynchronous), so flush() waits for it.
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      onReleased?.();
-    };
-    const p = this.#saveBlob(type, plaintext, signal, release).finally(release);
-    const tracked = p.then(() => {}, () => {});
-    this.#saving.add(tracked);
-    void tracked.then(() => this.#saving.delete(tracked));
-    return p;
+    if (this.#closed) return Promise.reject(new LifeboatError('error', 'save blob: repository is closed'));
+    return this.#writer.saveBlob(type, plaintext, signal, onReleased);
   }
 
   /** Blob bytes pass through here and are garbage soon after: collect them often (see gc-hint.ts). */
@@ -224,168 +205,15 @@ export class ResticRepository implements Repository {
     (this.#gcHint ??= createGcHint(8 << 20))(bytes);
   }
 
-  async #saveBlob(type: BlobType, plaintext: Uint8Array, signal: AbortSignal | undefined, release: () => void): Promise<SaveBlobResult> {
-    this.#usable('save blob');
-    throwIfAborted(signal);
-    this.#turnover(plaintext.length);
-    const pool = this.#poolFor(plaintext.length);
-    let slot: Slot | undefined;
-    try {
-      let id: BlobId;
-      if (pool) {
-        slot = await pool.acquire(signal);
-        slot.bytes.set(plaintext);
-        // The slot holds the bytes now: the caller may reuse its buffer.
-        release();
-        id = (await pool.hash(slot, plaintext.length)) as BlobId;
-      } else {
-        id = sha256Hex(plaintext) as BlobId;
-      }
-      const key = `${type}:${id}`;
-      if (this.#has(type, id) || this.#pending.has(key)) return { id, known: true, storedSize: 0 };
-      const p = newPending();
-      this.#pending.set(key, p);
-      try {
-        const stored = await this.#seal(type, id, plaintext, pool, slot, p, signal);
-        return { id, known: false, storedSize: stored };
-      } catch (err) {
-        this.#pending.delete(key);
-        p.markIndexed(err);
-        throw err;
-      }
-    } finally {
-      slot?.release();
-    }
-  }
-
-  /** Compresses, encrypts and adds a new blob to its open pack; returns its stored size. */
-  async #seal(type: BlobType, id: BlobId, plaintext: Uint8Array, pool: CryptoPool | undefined, slot: Slot | undefined, p: Pending, signal?: AbortSignal): Promise<number> {
-    let sealed: Uint8Array;
-    let ulen: number | undefined;
-    if (pool && slot) {
-      const r = await pool.seal(slot, plaintext.length, this.#compress);
-      sealed = slot.bytes.subarray(0, r.len);
-      ulen = r.uncompressedLength;
-    } else if (plaintext.length < POOL_MIN_BYTES) {
-      // Small (most tree blobs, small files): synchronous zstd costs microseconds, less than a
-      // trip to the libuv threadpool, whose threads would each keep a zstd context's worth of
-      // fragmented malloc arena.
-      const s = sealBlob(this.masterKey, plaintext, this.#compress);
-      sealed = s.bytes;
-      ulen = s.uncompressedLength;
-    } else {
-      let payload = plaintext;
-      if (this.#compress) {
-        const z = await compress(plaintext);
-        // Incompressible data stays as a plain blob (type 0/1); restic reads both in v2.
-        if (z.length < plaintext.length) {
-          payload = z;
-          ulen = plaintext.length;
-        }
-      }
-      this.#usable('save blob');
-      sealed = encrypt(this.masterKey, payload);
-    }
-    this.#usable('save blob');
-    // Backpressure: a full pack, or one this blob would overfill, waits for an upload slot and
-    // is finished first; so at most maxUploads packs upload and packs stay within their target
-    // size (a single larger blob gets a pack of its own).
-    const overfull = (b: PackBuilder) => b.length >= this.#packSize || (b.count > 0 && b.length + sealed.length > this.#packSize);
-    for (let full = this.#open[type]; full && overfull(full); full = this.#open[type]) {
-      await this.#whenUploadSlot(signal, () => {
-        if (this.#open[type] === full) this.#finishPack(type);
-      });
-    }
-    this.#usable('save blob');
-    const b = (this.#open[type] ??= this.#newBuilder(type));
-    b.add(type, id, sealed, ulen);
-    p.builder = b;
-    p.markInPack();
-    if (b.length >= this.#packSize && this.#uploads.size < this.#maxUploads) this.#finishPack(type);
-    return sealed.length;
-  }
-
-  #newBuilder(type: BlobType): PackBuilder {
-    if (type === 'tree') return new PackBuilder(this.masterKey);
-    return new PackBuilder(this.masterKey, this.#spareBuffers.pop() ?? new Uint8Array(this.#packSize + PACK_HEADER_RESERVE));
-  }
-
-  /** Runs `start` once fewer than maxUploads packs are uploading, in the same tick as the check. */
-  async #whenUploadSlot(signal: AbortSignal | undefined, start: () => void): Promise<void> {
-    while (this.#uploads.size >= this.#maxUploads) {
-      throwIfAborted(signal);
-      await Promise.race(this.#uploads);
-    }
-    start();
-  }
-
-  #finishPack(type: BlobType): void {
-    const b = this.#open[type];
-    this.#open[type] = undefined;
-    if (!b || b.count === 0) return;
-    const sealed = b.seal();
-    const bytes = sealed.bytes;
-    const id = sha256Hex(bytes) as PackId;
-    const blobs: BlobLocation[] = sealed.blobs.map((bl) => ({ ...bl, pack: id }));
-    const upload = (async () => {
-      try {
-        await this.storage.save({ type: 'data', name: id }, bytes, this.#abort.signal);
-        // The store is done with the bytes: a standard data pack buffer serves the next pack.
-        if (type === 'data' && bytes.buffer.byteLength === this.#packSize + PACK_HEADER_RESERVE && this.#spareBuffers.length < this.#maxUploads) {
-          this.#spareBuffers.push(new Uint8Array(bytes.buffer));
-        }
-      } catch (err) {
-        this.#failure ??= err;
-        for (const bl of blobs) {
-          const k = `${bl.type}:${bl.id}`;
-          this.#pending.get(k)?.markIndexed(err);
-          this.#pending.delete(k);
-        }
-        return;
-      }
-      for (const bl of blobs) {
-        this.#index.add(bl);
-        this.#unindexed.push(bl);
-        const k = `${bl.type}:${bl.id}`;
-        this.#pending.get(k)?.markIndexed();
-        this.#pending.delete(k);
-      }
-      // A failed index write is recorded in #failure and reported by the next flush.
-      if (this.#unindexed.length >= MAX_BLOBS_PER_INDEX_FILE) await this.#writeIndex(false).catch(() => {});
-    })();
-    this.#uploads.add(upload);
-    void upload.finally(() => this.#uploads.delete(upload)).catch(() => {});
-  }
-
-  /** Writes index files for uploaded packs; `all` also writes a final partial file. */
-  async #writeIndex(all: boolean): Promise<void> {
-    while (this.#unindexed.length >= MAX_BLOBS_PER_INDEX_FILE || (all && this.#unindexed.length > 0)) {
-      const batch = this.#unindexed.splice(0, MAX_BLOBS_PER_INDEX_FILE);
-      try {
-        await this.saveJson('index', buildIndexFile(batch), this.#abort.signal);
-      } catch (err) {
-        this.#unindexed.unshift(...batch);
-        this.#failure ??= err;
-        throw err;
-      }
-    }
-  }
-
   async loadBlob(type: BlobType, id: BlobId, signal?: AbortSignal): Promise<Uint8Array> {
-    const key = `${type}:${id}`;
-    const p = this.#pending.get(key);
-    if (p && !this.#has(type, id)) {
-      // Saved in this session but not uploaded yet: finish its pack early.
-      await p.inPack;
-      if (p.builder && this.#open[type] === p.builder) this.#finishPack(type);
-      await p.indexed;
-    }
-    const locs = this.#locations(type, id);
+    // Saved in this session but not uploaded yet: finish its pack early.
+    await this.#writer.whenIndexed(type, id);
+    const locs = this.#index.lookupAll(type, id);
     if (locs.length === 0) throw new NotFoundError(`load ${type} blob ${short(id)}: not in index`);
     let lastErr: unknown;
     for (const loc of locs) {
       try {
-        return await this.#loadFrom(loc, signal);
+        return await loadBlobFrom(this.#reader, loc, signal);
       } catch (err) {
         // A damaged copy: another pack may hold an intact duplicate.
         if (!(err instanceof IntegrityError)) throw err;
@@ -395,40 +223,21 @@ export class ResticRepository implements Repository {
     throw lastErr;
   }
 
-  async #loadFrom(loc: BlobLocation, signal?: AbortSignal): Promise<Uint8Array> {
-    const subject = `${loc.type} blob ${short(loc.id)} in pack ${short(loc.pack)}`;
-    const h = { type: 'data', name: loc.pack } as const;
-    const range = { offset: loc.offset, length: loc.length };
-    const pool = this.#poolFor(loc.length, loc.uncompressedLength ?? loc.length);
-    if (pool) {
-      // Read straight into the transfer slot (stores that can), so the only buffer this thread
-      // allocates per blob is the plaintext it returns.
-      const slot = await pool.acquire(signal);
-      try {
-        const bytes = await this.storage.load(h, range, signal, slot.bytes);
-        if (bytes.buffer !== slot.bytes.buffer) slot.bytes.set(bytes);
-        this.#turnover((bytes.buffer === slot.bytes.buffer ? 0 : bytes.length) + (loc.uncompressedLength ?? loc.length));
-        const n = await pool.open(slot, bytes.length, loc.id, loc.uncompressedLength, subject);
-        return slot.bytes.slice(0, n);
-      } finally {
-        slot.release();
-      }
-    }
-    const bytes = await this.storage.load(h, range, signal);
-    this.#turnover(bytes.length + (loc.uncompressedLength ?? loc.length));
-    let plain = decrypt(this.masterKey, bytes, subject);
-    if (loc.uncompressedLength !== undefined) {
-      try {
-        plain = await decompress(plain, loc.uncompressedLength);
-      } catch (err) {
-        throw new IntegrityError(`load ${subject}: zstd decompression failed`, { cause: err });
-      }
-      if (plain.length !== loc.uncompressedLength) {
-        throw new IntegrityError(`load ${subject}: decompressed to ${plain.length} bytes, index says ${loc.uncompressedLength}`);
-      }
-    }
-    if (sha256Hex(plain) !== loc.id) throw new IntegrityError(`load ${subject}: content does not match its ID`);
-    return plain;
+  /**
+   * Reads the given blobs of one pack with few ranged reads and calls `each` for every one in
+   * pack order, with a view of its verified plaintext that is valid only during the call (or,
+   * when `writesFor` gives writes for it, after writing it to files on the worker thread), or
+   * with the error that makes it unreadable (damaged blob, missing pack). Aborts and transient
+   * storage failures reject.
+   */
+  readPackBlobs(blobs: BlobLocation[], each: PackBlobSink, signal?: AbortSignal, writesFor?: WritesFor): Promise<void> {
+    this.#usable('read pack');
+    return readPackBlobs(this.#reader, blobs, each, signal, writesFor);
+  }
+
+  /** Every known location of a blob (several when packs hold duplicates). */
+  lookupBlobAll(type: BlobType, id: BlobId): BlobLocation[] {
+    return this.#index.lookupAll(type, id);
   }
 
   /** Blobs listed in a pack's own header (ranged read of its tail), with their locations. */
@@ -442,8 +251,25 @@ export class ResticRepository implements Repository {
     return (await this.saveBlob('tree', bytes, signal)).id;
   }
 
+  /** A tree's bytes, from the tree cache (filled a tree pack at a time) or loaded alone. */
+  async #treeBytes(id: BlobId, signal?: AbortSignal): Promise<Uint8Array> {
+    const hit = this.#trees.get(id);
+    if (hit) return hit;
+    const loc = this.#index.lookup('tree', id);
+    if (loc) {
+      await this.#trees.fill(loc.pack, () => readTreePack(this.#trees, this.masterKey, {
+        blobs: () => this.listPackBlobs(loc.pack, undefined, signal),
+        load: (range) => this.storage.load({ type: 'data', name: loc.pack }, range, signal),
+        turnover: (n) => this.#turnover(n),
+      }));
+      const filled = this.#trees.get(id);
+      if (filled) return filled;
+    }
+    return this.loadBlob('tree', id, signal);
+  }
+
   async loadTree(id: BlobId, signal?: AbortSignal): Promise<Tree> {
-    const v = parseJsonBytes(await this.loadBlob('tree', id, signal)) as Tree;
+    const v = parseJsonBytes(await this.#treeBytes(id, signal)) as Tree;
     if (!v || !Array.isArray(v.nodes)) {
       if (v && v.nodes === null) return { ...v, nodes: [] };
       throw new IntegrityError(`load tree ${short(id)}: no nodes list`);
@@ -451,30 +277,18 @@ export class ResticRepository implements Repository {
     return v;
   }
 
-  async flush(signal?: AbortSignal): Promise<void> {
-    this.#usable('flush');
-    // Blobs still hashing or compressing must land in a pack before the packs are closed.
-    while (this.#saving.size > 0) await Promise.all([...this.#saving]);
-    for (const p of [...this.#pending.values()]) await p.inPack.catch(() => {});
-    for (const type of ['data', 'tree'] as const) {
-      if (!this.#open[type]) continue;
-      await this.#whenUploadSlot(signal, () => this.#finishPack(type));
-    }
-    while (this.#uploads.size > 0) {
-      throwIfAborted(signal);
-      await Promise.race(this.#uploads);
-    }
-    this.#usable('flush');
-    await this.#writeIndex(true);
+  flush(signal?: AbortSignal): Promise<void> {
+    if (this.#closed) return Promise.reject(new LifeboatError('error', 'flush: repository is closed'));
+    return this.#writer.flush(signal);
   }
 
   async saveSnapshot(snapshot: Snapshot, signal?: AbortSignal): Promise<SnapshotId> {
     this.#usable('save snapshot');
     // No snapshot may point at data that is not durably indexed.
-    if (this.#pending.size > 0 || this.#unindexed.length > 0) {
+    if (!this.#writer.settled) {
       throw new LifeboatError('error', 'save snapshot: unflushed blobs; call flush() first');
     }
-    if (this.#indexLoaded && !this.#has('tree', snapshot.tree)) {
+    if (this.#indexLoaded && !this.#index.has('tree', snapshot.tree)) {
       throw new LifeboatError('error', `save snapshot: tree ${short(snapshot.tree)} is not in the index`);
     }
     return (await this.saveJson('snapshot', snapshot, signal)) as SnapshotId;
@@ -512,66 +326,13 @@ export class ResticRepository implements Repository {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const err = new LifeboatError('error', 'repository closed');
-    this.#open.data = undefined;
-    this.#open.tree = undefined;
-    for (const p of this.#pending.values()) p.markIndexed(err);
-    this.#pending.clear();
-    this.#abort.abort();
-    await Promise.allSettled([...this.#uploads]);
-    this.#spareBuffers.length = 0;
-    await this.#pool?.close();
+    await this.#writer.close();
+    await Promise.all([this.#pool?.close(), this.#rangePool?.close()]);
+    this.#pool = undefined;
+    this.#rangePool = undefined;
+    this.#index.clear();
+    this.#trees.clear();
+    collectNow();
   }
 }
 
-/** Runs fn over items with at most `limit` running at once; the first error wins. */
-export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/** Creates a new repository: layout, first key, then config (the config marks it complete). */
-export async function initRepository(storage: Storage, password: string, opts: InitOptions = {}): Promise<ResticRepository> {
-  // Checked here too, because not every store can refuse it atomically in create().
-  const exists = await storage.stat({ type: 'config', name: 'config' }).then(
-    () => true,
-    (err) => {
-      if (err instanceof NotFoundError) return false;
-      throw err;
-    },
-  );
-  if (exists) throw new LifeboatError('error', `init repository at ${storage.location}: a repository already exists there`);
-  await storage.create();
-  const master = newRandomKey();
-  const config = newConfig(opts.version ?? 2);
-  if (opts.chunkerPolynomial !== undefined) config.chunkerPolynomial = opts.chunkerPolynomial;
-  const keyId = await createKey(storage, password, master, { params: opts.scrypt, signal: opts.signal });
-  await saveConfig(storage, master, config, opts.signal);
-  const repo = new ResticRepository(storage, config, keyId, master, opts);
-  await repo.loadIndex(opts.signal);
-  return repo;
-}
-
-/** Opens an existing repository. NoRepositoryError without a config; WrongPasswordError if no key fits. */
-export async function openRepository(storage: Storage, password: string, opts: RepositoryOptions & { keyHint?: string } = {}): Promise<ResticRepository> {
-  try {
-    await storage.stat({ type: 'config', name: 'config' });
-  } catch (err) {
-    if (err instanceof NotFoundError) {
-      // A store may know more than "not found" (an S3 bucket that does not exist at all).
-      const detail = typeof err.context.detail === 'string' ? err.context.detail : 'config file missing';
-      throw new NoRepositoryError(`open repository at ${storage.location}: no repository found (${detail})`, {
-        hint: err.hint ?? 'run init first, or check the repository location',
-        cause: err,
-      });
-    }
-    if (err instanceof StorageError || err instanceof LifeboatError) throw err;
-    throw new StorageError(`open repository at ${storage.location}: ${(err as Error).message}`, false, { cause: err });
-  }
-  const { keyId, masterKey } = await openWithPassword(storage, password, { signal: opts.signal, keyHint: opts.keyHint });
-  const config = await loadConfig(storage, masterKey, opts.signal);
-  return new ResticRepository(storage, config, keyId, masterKey, opts);
-}

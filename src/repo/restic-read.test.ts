@@ -8,7 +8,7 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalStore } from '../storage/local/local-store.ts';
 import { IntegrityError } from '../errors.ts';
-import { openRepository } from './repository.ts';
+import { openRepository } from './open-repository.ts';
 import { isIrreducible } from './polynomial.ts';
 import { sha256Hex } from './crypto.ts';
 import { parseJsonBytes, stringifyJson } from './json.ts';

@@ -2,7 +2,8 @@
 // starts with a version byte (0x02 = zstd-compressed JSON). Pure functions over bytes.
 
 import { IntegrityError } from '../errors.ts';
-import { compress, decompress } from './compression.ts';
+import { zstdDecompressSync } from 'node:zlib';
+import { compress } from './compression.ts';
 import { type MasterKey, decrypt, encrypt, sha256Hex } from './crypto.ts';
 import { parseJsonBytes, stringifyJsonBytes } from './json.ts';
 
@@ -23,6 +24,16 @@ export async function encodeUnpacked(key: MasterKey, version: 1 | 2, value: unkn
 
 /** Verifies the storage ID and MAC, decrypts, and decodes either form (v1 raw or v2 versioned). */
 export async function decodeUnpacked(key: MasterKey, subject: string, id: string, bytes: Uint8Array): Promise<unknown> {
+  const json = unpackedJsonBytes(key, subject, id, bytes);
+  try {
+    return parseJsonBytes(json);
+  } catch (e) {
+    throw new IntegrityError(`load ${subject}: invalid JSON`, { cause: e });
+  }
+}
+
+/** The JSON bytes of an unpacked file, verified and decrypted (and decompressed in v2). */
+export function unpackedJsonBytes(key: MasterKey, subject: string, id: string, bytes: Uint8Array): Uint8Array {
   if (sha256Hex(bytes) !== id) throw new IntegrityError(`load ${subject}: content does not match its ID`);
   const plain = decrypt(key, bytes, subject);
   if (plain.length === 0) throw new IntegrityError(`load ${subject}: empty file`);
@@ -30,14 +41,12 @@ export async function decodeUnpacked(key: MasterKey, subject: string, id: string
   if (plain[0] === 0x7b || plain[0] === 0x5b) json = plain; // '{' or '[': raw JSON (v1, legacy v2)
   else if (plain[0] === V2_ZSTD) {
     try {
-      json = await decompress(plain.subarray(1));
+      // Synchronous: a few MiB at most, and libuv's pool threads would each keep a fragmented
+      // malloc arena of decompression buffers (tens of MiB of RSS when opening a large index).
+      json = zstdDecompressSync(plain.subarray(1));
     } catch (e) {
       throw new IntegrityError(`load ${subject}: zstd decompression failed`, { cause: e });
     }
   } else throw new IntegrityError(`load ${subject}: unknown encoding version ${plain[0]}`);
-  try {
-    return parseJsonBytes(json);
-  } catch (e) {
-    throw new IntegrityError(`load ${subject}: invalid JSON`, { cause: e });
-  }
+  return json;
 }

@@ -1,7 +1,7 @@
 // Who may call the server. One shared secret, the token in `server.token_file`, presented as
-// `Authorization: Bearer <token>`. The middleware asks a list of credential readers for a
-// candidate token, so the dashboard can later add one that reads an HttpOnly SameSite=Strict
-// cookie without touching the check itself. Tokens are compared as SHA-256 digests with
+// `Authorization: Bearer <token>`, or by the dashboard's login as an HttpOnly SameSite=Strict
+// session cookie holding the same token. The middleware asks a list of credential readers for
+// a candidate token and checks each the same way. Tokens are compared as SHA-256 digests with
 // timingSafeEqual: constant time, and the length of the token is not revealed either.
 //
 // Without a token file the server only listens on loopback (server.ts refuses otherwise), and
@@ -10,6 +10,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
 import { ConfigError } from '../errors.ts';
 import type { Redactor } from '../app/redact.ts';
 import { sendError } from './http-errors.ts';
@@ -26,6 +27,26 @@ export const bearerHeader: CredentialReader = (c) => {
   const m = h ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(h) : null;
   return m?.[1];
 };
+
+/** The dashboard's session cookie: a random session ID (its CSRF token derives from it) and the token. */
+export const SESSION_COOKIE = 'lifeboat_session';
+
+export interface Session {
+  id: string;
+  token: string;
+}
+
+export function encodeSession(s: Session): string {
+  return `${s.id}.${Buffer.from(s.token, 'utf8').toString('base64url')}`;
+}
+
+export function readSession(c: Context): Session | undefined {
+  const v = getCookie(c, SESSION_COOKIE);
+  const m = v ? /^([A-Za-z0-9_-]{16,64})\.([A-Za-z0-9_-]+)$/.exec(v) : null;
+  return m ? { id: m[1]!, token: Buffer.from(m[2]!, 'base64url').toString('utf8') } : undefined;
+}
+
+export const sessionCookie: CredentialReader = (c) => readSession(c)?.token;
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
@@ -60,6 +81,8 @@ export interface AuthOptions {
   open: (path: string) => boolean;
   readers?: CredentialReader[];
   redactor: Redactor;
+  /** Where a request without a valid credential is sent instead of a 401 (the dashboard's pages: its login page). */
+  loginRedirect?: (c: Context) => string | undefined;
 }
 
 export function authMiddleware(opts: AuthOptions): MiddlewareHandler {
@@ -70,12 +93,14 @@ export function authMiddleware(opts: AuthOptions): MiddlewareHandler {
       const candidate = read(c);
       if (candidate !== undefined && tokenMatches(candidate, opts.token)) return next();
     }
+    const login = opts.loginRedirect?.(c);
+    if (login !== undefined) return c.redirect(login, 303);
     c.header('WWW-Authenticate', 'Bearer realm="lifeboat"');
     return sendError(c, opts.redactor, 'unauthorized', 'a valid bearer token is required (Authorization: Bearer <token of server.token_file>)');
   };
 }
 
-const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+export const UNSAFE_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * What a browser on the same machine could otherwise do. An unsafe method whose Origin is not
@@ -92,7 +117,7 @@ export function browserGuard(opts: { loopbackHostOnly: boolean; redactor: Redact
       });
     }
     const origin = c.req.header('origin');
-    if (origin !== undefined && UNSAFE.has(c.req.method) && !sameOrigin(origin, host)) {
+    if (origin !== undefined && UNSAFE_METHODS.has(c.req.method) && !sameOrigin(origin, host)) {
       return sendError(c, opts.redactor, 'forbidden', `origin ${origin}: cross-origin requests may not change anything`);
     }
     return next();

@@ -58,6 +58,15 @@ export function jobJson(j: JobStatus): JobJson {
     rpo_breached: j.rpoBreached,
     ...(j.worstGapSeconds !== undefined ? { worst_gap_seconds: j.worstGapSeconds } : {}),
     ...(j.rtoSeconds !== undefined ? { rto_seconds: j.rtoSeconds } : {}),
+    ...(j.lastDrill ? {
+      last_drill: {
+        run: runJson(j.lastDrill.run), passed: j.lastDrill.passed, rto_exceeded: j.lastDrill.rtoExceeded,
+        ...(j.lastDrill.rtoSeconds !== undefined ? { rto_seconds: j.lastDrill.rtoSeconds } : {}),
+        ...(j.lastDrill.failedCheck !== undefined ? { failed_check: j.lastDrill.failedCheck } : {}),
+      },
+    } : {}),
+    ...(j.lastDrillSuccess ? { last_drill_success: runJson(j.lastDrillSuccess) } : {}),
+    ...(j.achievedRtoSeconds !== undefined ? { achieved_rto_seconds: j.achievedRtoSeconds } : {}),
     ...(j.latestSize !== undefined ? { latest_size: j.latestSize } : {}),
     ...(j.snapshots !== undefined ? { snapshots: j.snapshots } : {}),
     ...(j.snapshotsError !== undefined ? { snapshots_error: j.snapshotsError } : {}),

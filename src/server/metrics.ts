@@ -116,6 +116,11 @@ export function createMetrics(services: Services, opts: MetricsOptions = {}): Se
     (j) => j.lastSuccess?.bytesAdded);
   jobGauge('lifeboat_job_snapshot_bytes', 'Size of the data the newest successful backup covered.', (j) => j.lastSuccess?.totalBytes);
   jobGauge('lifeboat_job_rpo_seconds', "The job's RPO target: its rpo, else twice its schedule's period.", (j) => j.rpoSeconds);
+  jobGauge('lifeboat_drill_last_success_timestamp_seconds', "When the job's newest restore drill that passed its checks ended, Unix time.",
+    (j) => seconds(j.lastDrillSuccess?.endedAt));
+  jobGauge('lifeboat_drill_rto_seconds', "The RTO the job's newest drill achieved: from its start until the restored data answered the checks.",
+    (j) => j.achievedRtoSeconds);
+  jobGauge('lifeboat_job_rto_target_seconds', "The job's RTO target (its rto).", (j) => j.rtoSeconds);
   jobGauge('lifeboat_job_running', "1 while the job's cycle (backup, copies, retention) is queued or running in this process.", (j) => (j.running ? 1 : 0));
 
   new Counter({

@@ -59,6 +59,10 @@ const routes = {
     method: 'post', path: '/api/v1/jobs/{job}/run', tags: ['jobs'], summary: "Run the job's cycle now (backup, copies, retention)",
     request: { params: JobParam }, responses: submitted,
   }),
+  drillJob: createRoute({
+    method: 'post', path: '/api/v1/jobs/{job}/drill', tags: ['jobs'], summary: "Drill the job now: its newest snapshot restored into a scratch target, checked, timed, removed",
+    request: { params: JobParam }, responses: submitted,
+  }),
   runs: createRoute({
     method: 'get', path: '/api/v1/runs', tags: ['runs'], summary: 'The run history, newest first',
     request: { query: RunsQuerySchema },
@@ -75,7 +79,7 @@ const routes = {
     responses: {
       200: {
         description: 'text/event-stream: `event:` is the event type (started, progress, snapshot-saved, copy-finished, forget-finished, '
-          + 'prune-finished, check-finished, finished), `data:` the event as JSON in snake_case. The stream ends after `finished`.',
+          + 'prune-finished, check-finished, drill-finished, finished), `data:` the event as JSON in snake_case. The stream ends after `finished`.',
         content: { 'text/event-stream': { schema: { type: 'string' } } },
       },
       404: notFound, ...errors,
@@ -126,6 +130,7 @@ export function registerApiRoutes(app: OpenAPIHono, ctx: RouteContext): void {
   });
 
   app.openapi(routes.runJob, (c) => submittedAnswer(c, ctx, services.submitJob(c.req.valid('param').job, 'manual')));
+  app.openapi(routes.drillJob, (c) => submittedAnswer(c, ctx, services.submitDrill(c.req.valid('param').job, 'manual')));
 
   app.openapi(routes.runs, (c) => {
     const q = c.req.valid('query');

@@ -1,5 +1,6 @@
 // The daemon's HTTP server: /healthz, the JSON API under /api/v1 (with its generated OpenAPI
-// 3.1 document), run events as server-sent events, and Prometheus metrics. It works only
+// 3.1 document), run events as server-sent events, Prometheus metrics, and the web dashboard
+// at / (src/server/dashboard/). It works only
 // through the app layer's Services, so "run now" here is the run the scheduler makes.
 //
 // Exposure rule: a listen address that is not loopback needs `server.token_file`; without a
@@ -12,7 +13,8 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Services } from '../app/services.ts';
 import { ConfigError, LifeboatError } from '../errors.ts';
 import { VERSION } from '../version.ts';
-import { authMiddleware, browserGuard, loadToken } from './auth.ts';
+import { authMiddleware, bearerHeader, browserGuard, loadToken, sessionCookie } from './auth.ts';
+import { dashboardSecurity, isPublicPath, loginRedirect, registerDashboard } from './dashboard/index.ts';
 import { errorBody, errorResponse } from './http-errors.ts';
 import { createMetrics } from './metrics.ts';
 import { isLoopback, parseListen } from './listen.ts';
@@ -121,9 +123,12 @@ function buildApp(services: Services, opts: AppOptions): OpenAPIHono {
   });
   app.notFound((c) => c.json(errorBody(r, 'not-found', `no such endpoint: ${c.req.method} ${c.req.path}`), 404));
 
-  const open = (path: string) => path === '/healthz' || (path === '/metrics' && !opts.metricsToken);
+  const open = (path: string) => path === '/healthz' || (path === '/metrics' && !opts.metricsToken) || isPublicPath(path);
+  const security = dashboardSecurity(opts.token, r);
+  app.use('*', security.headers);
   app.use('*', browserGuard({ loopbackHostOnly: opts.token === undefined, redactor: r }));
-  app.use('*', authMiddleware({ token: opts.token, open, redactor: r }));
+  app.use('*', authMiddleware({ token: opts.token, open, redactor: r, readers: [bearerHeader, sessionCookie], loginRedirect }));
+  app.use('*', security.csrfGuard);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http', scheme: 'bearer',
@@ -146,6 +151,7 @@ function buildApp(services: Services, opts: AppOptions): OpenAPIHono {
   app.get('/metrics', async (c) => c.body(await opts.metrics.render(), 200, { 'Content-Type': opts.metrics.contentType }));
 
   registerApiRoutes(app, { services, closing: opts.closing, ...(opts.stream ? { stream: opts.stream } : {}) });
+  registerDashboard(app, { services, security, closing: opts.closing }, app);
 
   app.doc31(OPENAPI_PATH, {
     openapi: '3.1.0',

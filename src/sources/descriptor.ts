@@ -1,7 +1,7 @@
 // What a source engine tells the rest of Lifeboat, in one object per engine
 // (src/sources/<engine>/index.ts): the `source:` block it accepts in lifeboat.yaml (a zod
 // schema, snake_case in, camelCase out; the engine's config type is its z.output), which of
-// those fields are paths, how to back it up, how to restore it, and (next) how to drill it.
+// those fields are paths, how to back it up, how to restore it, and how to drill it.
 //
 // A descriptor module is light: it may import zod, config/fields.ts, this file and its engine's
 // small pure modules (snapshot layout, option rules). The engine's implementation (and pg,
@@ -102,18 +102,51 @@ export interface DbRestorer extends RestoreTarget {
   dumpNames(files: string[]): string[];
 }
 
-/**
- * Restore drills (the next issue): restore an engine's latest dump into a throwaway target,
- * check it, remove it. Reserved: no engine sets it yet and nothing reads it; that issue settles
- * the shape.
- */
+/** Where a drill puts its scratch copy. */
+export interface DrillPlace {
+  /** `lifeboat_drill_<job>_<time>`: a name that cannot collide with real data (database, file). */
+  name: string;
+  /** A fresh directory of the drill's own (sqlite file, redis dir), removed after the drill. */
+  dir: string;
+  /** postgres, mysql: another server for the scratch database; fields left out are the job's. */
+  server?: { host: string; port?: number; user?: string; password?: string };
+  /** redis: how many random keys to read back. */
+  sampleKeys: number;
+}
+
+/** What a scratch copy showed when it was opened: counts for the report (tables, keys…). */
+export type DrillFacts = Record<string, number>;
+
+/** A scratch copy of a job's data: restored into, opened, queried, removed. */
+export interface DrillScratch {
+  /** The restore target: a database name, a file path, a directory. */
+  target: string;
+  /** For messages: `database "lifeboat_drill_orders_…" on 127.0.0.1:5432`. */
+  describe: string;
+  /** The restore operations, bound to the scratch target's server. */
+  restorer: RestoreTarget;
+  /**
+   * After the restore: bring the copy up and prove it whole (PRAGMA integrity_check; a
+   * redis-server started on the RDB answering DBSIZE and reading back sample keys). Throws when
+   * it is not.
+   */
+  open(signal: AbortSignal): Promise<DrillFacts>;
+  /** One query in the engine's language (SQL; a Redis command): the rows, each a list of values. */
+  query(text: string, signal: AbortSignal): Promise<unknown[][]>;
+  /** Removes all the copy is (database, files, a server process); safe to call twice, and after an abort. */
+  remove(): Promise<void>;
+}
+
+/** A job's connection settings with a drill's `server` over them. */
+export function onDrillServer<C extends { host: string; port: number; user: string; password?: string }>(cfg: C, server: DrillPlace['server']): C {
+  if (!server) return cfg;
+  const password = server.password ?? cfg.password;
+  return { ...cfg, host: server.host, port: server.port ?? cfg.port, user: server.user ?? cfg.user, ...(password !== undefined ? { password } : {}) };
+}
+
+/** Restore drills: a scratch copy of the job's dump, proven to answer, then removed (app/drill/). */
 export interface DrillDescriptor<C> {
-  /** A target name that cannot collide with real data, e.g. `lifeboat_drill_<job>_<time>`. */
-  scratchTarget(cfg: C, jobName: string, now: Date): string;
-  /** Problems found in the restored target (row counts, integrity checks); empty when healthy. */
-  verify(cfg: C, target: string, signal: AbortSignal): Promise<string[]>;
-  /** Removes the scratch target. */
-  cleanup(cfg: C, target: string, signal: AbortSignal): Promise<void>;
+  scratch(cfg: C, place: DrillPlace): DrillScratch;
 }
 
 /** A stream engine: its Source yields named streams (dumps) for the archiver. */

@@ -5,7 +5,7 @@
 
 import type { z } from 'zod';
 import { UsageError } from '../errors.ts';
-import type { DbRestorer, SourceContext, SourceDescriptor } from './descriptor.ts';
+import type { DbRestorer, DrillPlace, DrillScratch, SourceContext, SourceDescriptor } from './descriptor.ts';
 import type { Source } from './types.ts';
 import { command } from './command/index.ts';
 import { files } from './files/index.ts';
@@ -14,7 +14,9 @@ import { postgres } from './postgres/index.ts';
 import { redis } from './redis/index.ts';
 import { sqlite } from './sqlite/index.ts';
 
-export type { DbRestorer, SourceContext, TableDigest, TargetState } from './descriptor.ts';
+export type {
+  DbRestorer, DbRestoreRequest, DbRestoreResult, DrillFacts, DrillPlace, DrillScratch, RestoreTarget, SourceContext, TableDigest, TargetState,
+} from './descriptor.ts';
 export type { PostgresSourceConfig } from './postgres/index.ts';
 export type { MysqlSourceConfig } from './mysql/index.ts';
 export type { SqliteSourceConfig } from './sqlite/index.ts';
@@ -75,4 +77,22 @@ export async function loadRestorer(cfg: SourceConfig): Promise<DbRestorer> {
   if (!d.restore) throw new UsageError(`restore: a ${cfg.type} job is not a database; use restore --target DIR`);
   const { root, dumpPath, dumpNames } = d.restore;
   return { engine: d.type, root, dumpPath, dumpNames, ...d.restore.target(cfg) };
+}
+
+/** A database job's drill: its snapshot layout and scratch copies. */
+export interface DbDriller {
+  engine: string;
+  root: string;
+  dumpPath(name: string): string;
+  dumpNames(files: string[]): string[];
+  scratch(place: DrillPlace): DrillScratch;
+}
+
+/** The drill of a job's engine; undefined for a files job (app/ drills it as a directory) and for engines without one. */
+export function drillerFor(cfg: SourceConfig): DbDriller | undefined {
+  const d = descriptorOf(cfg);
+  if (!d.restore || !d.drill) return undefined;
+  const { root, dumpPath, dumpNames } = d.restore;
+  const drill = d.drill;
+  return { engine: d.type, root, dumpPath, dumpNames, scratch: (place) => drill.scratch(cfg, place) };
 }

@@ -58,7 +58,7 @@ export async function startDaemon(cwd: string, opts: { env?: Record<string, stri
     async stop(signal = 'SIGTERM', timeoutMs = 60_000) {
       const t0 = Date.now();
       if (proc.exitCode === null) proc.kill(signal);
-      const code = await Promise.race([exited, sleep(timeoutMs).then(() => { proc.kill('SIGKILL'); return -1; })]);
+      const code = await Promise.race([exited, sleep(timeoutMs, undefined, { ref: false }).then(() => { proc.kill('SIGKILL'); return -1; })]);
       return { code, ms: Date.now() - t0 };
     },
     fetch: (path, init) => fetch(`${url}${path}`, {

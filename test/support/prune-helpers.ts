@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStore } from '../../src/storage/local/local-store.ts';
-import { initRepository, openRepository } from '../../src/repo/repository.ts';
+import { initRepository, openRepository } from '../../src/repo/open-repository.ts';
 import { FAST_SCRYPT, restic, resticOk } from './repo.ts';
 import { backupPaths } from '../../src/engine/archiver/archiver.ts';
 import { pseudoRandom } from './engine-fixture.ts';

@@ -30,6 +30,17 @@ export function historyRecorder(history: History, redact: (text: string) => stri
       case 'check-finished':
         history.update(e.runId, { details: { ok: e.ok, errors: e.errors, damagedSnapshots: e.damagedSnapshots } });
         break;
+      case 'drill-finished':
+        history.update(e.runId, {
+          snapshotId: e.snapshotId,
+          details: {
+            passed: e.passed, rtoSeconds: e.rtoSeconds, rtoExceeded: e.rtoExceeded,
+            ...(e.rtoTargetSeconds !== undefined ? { rtoTargetSeconds: e.rtoTargetSeconds } : {}),
+            checks: e.checks.map((c) => ({ ...c, detail: redact(c.detail) })), facts: e.facts,
+            ...(e.failedCheck !== undefined ? { failedCheck: e.failedCheck } : {}),
+          },
+        });
+        break;
       case 'finished':
         history.update(e.runId, {
           status: e.status, endedAt: e.at, exitCode: e.exitCode,

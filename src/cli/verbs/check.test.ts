@@ -6,7 +6,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { LocalStore } from '../../storage/local/local-store.ts';
-import { initRepository } from '../../repo/repository.ts';
+import { initRepository } from '../../repo/open-repository.ts';
 import { FAST_SCRYPT, tempDir } from '../../../test/support/repo.ts';
 import { backupPaths } from '../../engine/archiver/archiver.ts';
 import { UsageError } from '../../errors.ts';

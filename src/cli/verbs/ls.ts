@@ -1,5 +1,5 @@
 import type { Command } from '../command.ts';
-import { NO_LOCK_OPTION, SNAPSHOT_FILTER_OPTIONS, withNoLock } from '../access.ts';
+import { AT_OPTION, NO_LOCK_OPTION, snapshotChoice, SNAPSHOT_FILTER_OPTIONS, withNoLock } from '../access.ts';
 import { chooseRepository, chosenFilter, REPOSITORY_CHOICE_OPTIONS } from '../repo-choice.ts';
 import { goModeString, longNodeLine } from '../restic-format.ts';
 import { runList } from '../../app/restore.ts';
@@ -9,7 +9,7 @@ import { snapshotJson } from './snapshots.ts';
 export const lsCommand: Command = {
   name: 'ls',
   summary: 'list files of a snapshot',
-  usage: 'Usage: lifeboat ls SNAPSHOT|latest [PATH] [--long] [--no-recursive] [--host H] [--tag T] [--path P] [--job NAME | --repository NAME] [--no-lock]\n\n' +
+  usage: 'Usage: lifeboat ls SNAPSHOT|latest|--at TIME [PATH] [--long] [--no-recursive] [--host H] [--tag T] [--path P] [--job NAME | --repository NAME] [--no-lock]\n\n' +
     '-l, --long shows mode, owner, group, size and time as restic ls -l. --json prints JSON lines (the snapshot, then one node a line).',
   options: {
     long: { type: 'boolean', short: 'l' },
@@ -17,10 +17,11 @@ export const lsCommand: Command = {
     ...SNAPSHOT_FILTER_OPTIONS,
     ...REPOSITORY_CHOICE_OPTIONS,
     ...NO_LOCK_OPTION,
+    ...AT_OPTION,
   },
   async run(ctx, { values, positionals }) {
-    const [ref, path, extra] = positionals;
-    if (!ref || extra !== undefined) throw new UsageError('ls: give a snapshot and at most one path');
+    const { choice: ref, rest: [path, extra] } = snapshotChoice(values, positionals, 'ls');
+    if (extra !== undefined) throw new UsageError('ls: give a snapshot and at most one path');
     let first = true;
     const chosen = await chooseRepository(ctx, values);
     await runList(withNoLock(chosen.access, values), ref, { path, recursive: !values['no-recursive'], filter: chosenFilter(values, chosen) }, (n, snap) => {

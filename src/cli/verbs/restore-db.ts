@@ -5,7 +5,7 @@
 
 import { createInterface } from 'node:readline/promises';
 import type { CommandContext, ParsedArgs } from '../command.ts';
-import { announceSnapshot, snapshotFilterFrom, stringList, withNoLock } from '../access.ts';
+import { announceSnapshot, snapshotChoice, snapshotFilterFrom, stringList, withNoLock } from '../access.ts';
 import { accessForJob } from '../job-access.ts';
 import { runDatabaseRestore, type TargetState } from '../../app/db-restore.ts';
 import { UsageError } from '../../errors.ts';
@@ -35,8 +35,8 @@ export const DB_RESTORE_USAGE = [
 ];
 
 export async function runDbRestore(ctx: CommandContext, { values, positionals }: ParsedArgs): Promise<number> {
-  const [ref, extra] = positionals;
-  if (!ref || extra !== undefined) throw new UsageError('restore: give exactly one snapshot ID or "latest"');
+  const { choice: ref, rest } = snapshotChoice(values, positionals, 'restore');
+  if (rest.length > 0) throw new UsageError('restore: give exactly one snapshot ID, "latest", or --at TIME');
   if (values.target !== undefined || values.include !== undefined) {
     throw new UsageError('restore --job: use --into TARGET (--target/--include are for file restores)');
   }

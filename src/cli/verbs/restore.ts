@@ -1,5 +1,5 @@
 import type { Command } from '../command.ts';
-import { accessFromContext, announceSnapshot, NO_LOCK_OPTION, snapshotFilterFrom, SNAPSHOT_FILTER_OPTIONS, stringList, withNoLock } from '../access.ts';
+import { accessFromContext, announceSnapshot, AT_OPTION, NO_LOCK_OPTION, snapshotChoice, snapshotFilterFrom, SNAPSHOT_FILTER_OPTIONS, stringList, withNoLock } from '../access.ts';
 import { accessForJob } from '../job-access.ts';
 import { runRestore } from '../../app/restore.ts';
 import { UsageError } from '../../errors.ts';
@@ -7,6 +7,7 @@ import { formatBytes, formatTransfer, count } from '../progress.ts';
 import { formatDurationMs } from '../../core/duration.ts';
 import { DB_RESTORE_USAGE, runDbRestore } from './restore-db.ts';
 import { OVERWRITE_POLICIES, type OverwritePolicy } from '../../app/restore-options.ts';
+import { RESTORE_ALL_OPTIONS, RESTORE_ALL_USAGE, runRestoreAll } from './restore-all.ts';
 
 export const restoreCommand: Command = {
   name: 'restore',
@@ -15,6 +16,10 @@ export const restoreCommand: Command = {
     'Usage: lifeboat restore SNAPSHOT|latest --target DIR [--include PATTERN]… [--host H] [--tag T] [--path P]',
     '       lifeboat [--config FILE] restore SNAPSHOT|latest --job NAME --target DIR   (a files job)',
     ...DB_RESTORE_USAGE,
+    ...RESTORE_ALL_USAGE,
+    '',
+    'Instead of SNAPSHOT, --at TIME picks the newest snapshot at or before TIME (ISO 8601, or',
+    '2026-11-20 14:00 in local time).',
     '',
     'File restore (--target):',
     'Every restored byte is verified against its blob ID. --include takes paths or globs',
@@ -44,19 +49,23 @@ export const restoreCommand: Command = {
     exclude: { type: 'string', short: 'e', multiple: true },
     iexclude: { type: 'string', multiple: true },
     overwrite: { type: 'string' },
-    'dry-run': { type: 'boolean', short: 'n' },
     verify: { type: 'boolean' },
     verbose: { type: 'boolean', short: 'v', multiple: true },
     ...SNAPSHOT_FILTER_OPTIONS,
     ...NO_LOCK_OPTION,
+    ...AT_OPTION,
+    ...RESTORE_ALL_OPTIONS,
+    // Both restore --all and a file restore take it.
+    'dry-run': { type: 'boolean', short: 'n' },
   },
   async run(ctx, { values, positionals }) {
+    if (values.all !== undefined || values.jobs !== undefined) return runRestoreAll(ctx, { values, positionals });
     const dbFlags = ['job', 'into', 'database', 'table', 'schema', 'no-owner', 'globals', 'force', 'yes', 'list'];
     // --job with --target restores a files job's snapshot; with --into (or --list), a dump into a database.
     const filesOfJob = values.job !== undefined && values.target !== undefined && values.into === undefined && !values.list;
     if (!filesOfJob && dbFlags.some((f) => values[f] !== undefined)) return runDbRestore(ctx, { values, positionals });
-    const [ref, extra] = positionals;
-    if (!ref || extra !== undefined) throw new UsageError('restore: give exactly one snapshot ID or "latest"');
+    const { choice: ref, rest } = snapshotChoice(values, positionals, 'restore');
+    if (rest.length > 0) throw new UsageError('restore: give exactly one snapshot ID, "latest", or --at TIME');
     const target = values.target as string | undefined;
     if (!target) throw new UsageError('restore: --target DIR is required');
     const overwrite = (values.overwrite as string | undefined) ?? 'always';

@@ -1,6 +1,6 @@
 import type { Command } from '../command.ts';
-import { accessFromContext, NO_LOCK_OPTION, stringList, withNoLock } from '../access.ts';
-import { jobFilter, listSnapshotsAt, type SnapshotFilter } from '../../app/snapshots.ts';
+import { accessFromContext, atTime, AT_OPTION, NO_LOCK_OPTION, stringList, withNoLock } from '../access.ts';
+import { jobFilter, listSnapshotsAt, newestPerGroupAt, type SnapshotFilter } from '../../app/snapshots.ts';
 import { jobInfo, snapshotJson } from '../../app/snapshot-info.ts';
 import { latestPerHostAndPaths } from '../../app/snapshot-set.ts';
 import { UsageError } from '../../errors.ts';
@@ -25,6 +25,7 @@ export const snapshotsCommand: Command = {
     '(unless --repo is given). --json prints restic\'s fields plus a "lifeboat" object.',
     '--all-repos shows, for every repository in the config (or of --job), which holds each snapshot.',
     '--no-lock is accepted for restic compatibility (listing snapshots never takes a lock).',
+    '--at TIME shows, per job, the newest snapshot at or before TIME: what restore --at TIME picks.',
   ].join('\n'),
   options: {
     host: { type: 'string' },
@@ -36,8 +37,10 @@ export const snapshotsCommand: Command = {
     latest: { type: 'string' },
     compact: { type: 'boolean', short: 'c' },
     ...NO_LOCK_OPTION,
+    ...AT_OPTION,
   },
   async run(ctx, { values }) {
+    const at = atTime(values);
     const tags = stringList(values.tag).map((t) => t.split(',').filter(Boolean));
     const job = values.job as string | undefined;
     // Every repository of the config (or of --job): which of them holds each snapshot.
@@ -45,7 +48,8 @@ export const snapshotsCommand: Command = {
     const filter: SnapshotFilter = { host: values.host as string | undefined, tags, paths: stringList(values.path) };
     const access = withNoLock(job !== undefined ? (await accessForJob(ctx, job)).access
       : values.repository !== undefined ? (await chooseRepository(ctx, values)).access : accessFromContext(ctx), values);
-    let entries = await listSnapshotsAt(access, job !== undefined ? jobFilter(job, filter) : filter, ctx.signal);
+    const listed = await listSnapshotsAt(access, job !== undefined ? jobFilter(job, filter) : filter, ctx.signal);
+    let entries = at ? newestPerGroupAt(listed, at) : listed;
     if (values.latest !== undefined) {
       const n = Number(values.latest);
       if (!Number.isInteger(n) || n < 1) throw new UsageError(`--latest: "${String(values.latest)}" is not a positive whole number`);

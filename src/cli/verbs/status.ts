@@ -18,7 +18,9 @@ export const statusCommand: Command = {
     '',
     'Per job: schedule and next run, last run and its status, last success and its age against',
     'the job\'s rpo (default twice the schedule\'s period; BREACHED when older), the snapshot',
-    'count and latest size. Per repository: size, free space (local), last check.',
+    'count and latest size; the largest gap between backups over 30 days (achieved RPO); the last',
+    'restore drill and the RTO it achieved against the job\'s rto. Per repository: size, free space',
+    '(local), last check.',
     'Works with or without a running daemon: it reads the run history in state_dir.',
     '  --no-repositories   do not open the repositories (no snapshot counts or sizes; fast, no passwords)',
   ].join('\n'),
@@ -36,13 +38,17 @@ export const statusCommand: Command = {
       });
       if (ctx.global.json) return report.jobs.some((j) => j.rpoBreached) ? 1 : 0;
       ctx.out('Jobs');
-      printTable(ctx.out, ['Job', 'Type', 'Schedule', 'Next run', 'Last run', 'Last success', 'Age', 'RPO', 'Snapshots', 'Size'],
+      printTable(ctx.out, ['Job', 'Type', 'Schedule', 'Next run', 'Last run', 'Last success', 'Age', 'RPO', 'Worst gap', 'Last drill', 'RTO', 'Snapshots', 'Size'],
         report.jobs.map((j) => [
           j.name, j.type, j.schedule ?? '-', j.nextRun ? when(j.nextRun) : '-',
           j.lastRun ? `${j.lastRun.status} ${when(j.lastRun.startedAt)}` : 'never',
           j.lastSuccess?.endedAt ? when(j.lastSuccess.endedAt) : 'never',
           j.ageSeconds !== undefined ? age(j.ageSeconds) : '-',
           j.rpoSeconds !== undefined ? `${age(j.rpoSeconds)}${j.rpoBreached ? ' BREACHED' : ''}` : '-',
+          j.worstGapSeconds !== undefined ? age(j.worstGapSeconds) : '-',
+          j.lastDrill ? `${j.lastDrill.passed ? 'passed' : 'FAILED'} ${when(j.lastDrill.run.startedAt)}` : 'never',
+          `${j.achievedRtoSeconds !== undefined ? age(j.achievedRtoSeconds) : '-'}/${j.rtoSeconds !== undefined ? age(j.rtoSeconds) : '-'}` +
+            (j.lastDrill?.rtoExceeded ? ' EXCEEDED' : ''),
           j.snapshots !== undefined ? String(j.snapshots) : j.snapshotsError ? '?' : '-',
           j.latestSize !== undefined ? formatBytes(j.latestSize) : '-',
         ]));
@@ -90,7 +96,10 @@ function jobJson(j: JobStatus): Record<string, unknown> {
     name: j.name, type: j.type, repositories: j.repositories, schedule: j.schedule ?? null, next_run: j.nextRun?.toISOString() ?? null,
     last_run: runJson(j.lastRun), last_success: runJson(j.lastSuccess), age_seconds: j.ageSeconds ?? null,
     rpo_seconds: j.rpoSeconds ?? null, rpo_breached: j.rpoBreached, worst_gap_seconds: j.worstGapSeconds ?? null,
-    rto_seconds: j.rtoSeconds ?? null, snapshots: j.snapshots ?? null, latest_size: j.latestSize ?? null, running: j.running,
+    rto_seconds: j.rtoSeconds ?? null, achieved_rto_seconds: j.achievedRtoSeconds ?? null,
+    last_drill: j.lastDrill ? { ...runJson(j.lastDrill.run), passed: j.lastDrill.passed, rto_seconds: j.lastDrill.rtoSeconds ?? null,
+      rto_exceeded: j.lastDrill.rtoExceeded, failed_check: j.lastDrill.failedCheck ?? null } : null,
+    last_drill_success: runJson(j.lastDrillSuccess), snapshots: j.snapshots ?? null, latest_size: j.latestSize ?? null, running: j.running,
   };
 }
 

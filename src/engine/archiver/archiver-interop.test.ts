@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { initRepository } from '../../repo/repository.ts';
+import { initRepository } from '../../repo/open-repository.ts';
 import { FAST_SCRYPT, resticOk, tempDir } from '../../../test/support/repo.ts';
 import { LocalStore } from '../../storage/local/local-store.ts';
 import { buildFixture, diffTrees } from '../../../test/support/engine-fixture.ts';

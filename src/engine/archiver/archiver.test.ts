@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AbortedError, NotFoundError } from '../../errors.ts';
-import { initRepository } from '../../repo/repository.ts';
+import { initRepository } from '../../repo/open-repository.ts';
 import { FAST_SCRYPT, tempDir } from '../../../test/support/repo.ts';
 import { MemoryStore } from '../../storage/memory/memory-store.ts';
 import { buildFixture } from '../../../test/support/engine-fixture.ts';

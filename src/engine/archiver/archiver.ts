@@ -58,6 +58,7 @@ export async function backupPaths(realRepo: Repository, paths: string[], opts: B
     excludes: opts.excludes && opts.excludes.length > 0 ? createPathFilter(opts.excludes) : undefined,
     selection: opts.selection && hasSelection(opts.selection) ? await createSelection(opts.selection, plan.paths) : undefined,
     hardLinks: new Map(),
+    readBuffers: [],
   };
   try {
     const missing: string[] = [];

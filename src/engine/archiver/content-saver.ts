@@ -3,7 +3,7 @@
 // flight across all files. Chunks are views into reused buffers, handed on once copied, so
 // memory is bounded by the repository's slots and packs plus 8 MiB per file being read.
 
-import { chunkStream, type ChunkerTables } from '../../repo/chunker.ts';
+import { chunkStream, type ChunkerParams, type ChunkerTables } from '../../repo/chunker.ts';
 import { abortable } from './abortable.ts';
 import type { Repository, SaveBlobResult } from '../../repo/repository-api.ts';
 import type { BlobId, Snapshot, SnapshotId } from '../../repo/types.ts';
@@ -15,6 +15,8 @@ import { snapshotSummary } from './snapshot-meta.ts';
 export interface SaveContext {
   repo: Repository;
   tables: ChunkerTables;
+  /** Chunk bounds (default restic's, which file data must keep: it dedups with restic's blobs). */
+  chunker?: ChunkerParams;
   blobSlots: Limiter;
   signal: AbortSignal;
   stats: BackupStats;
@@ -44,7 +46,7 @@ export async function saveContent(ctx: SaveContext, source: AsyncIterable<Uint8A
   const lengths: number[] = [];
   let size = 0;
   try {
-    for await (const chunk of chunkStream(abortable(source, ctx.signal), ctx.tables, ctx.signal)) {
+    for await (const chunk of chunkStream(abortable(source, ctx.signal), ctx.tables, ctx.signal, ctx.chunker)) {
       size += chunk.length;
       ctx.stats.bytesRead += chunk.length;
       ctx.stats.bytesProcessed += chunk.length;

@@ -10,7 +10,7 @@ import { createCipheriv, createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { AbortedError, SourceError } from '../../errors.ts';
-import { initRepository } from '../../repo/repository.ts';
+import { initRepository } from '../../repo/open-repository.ts';
 import { FAST_SCRYPT, restic, resticOk, tempDir } from '../../../test/support/repo.ts';
 import { LocalStore } from '../../storage/local/local-store.ts';
 import { commandStream } from '../../sources/command/command-stream.ts';
@@ -18,6 +18,7 @@ import type { StreamEntry } from '../../sources/types.ts';
 import { dumpFile } from '../restorer/dump.ts';
 import { listSnapshot } from '../restorer/snapshot-walk.ts';
 import { backupStreams } from './stream-archiver.ts';
+import { DUMP_CHUNKER } from '../../repo/chunker.ts';
 
 const PW = 'stream-pw';
 
@@ -130,4 +131,36 @@ test('aborting a stream backup kills the command and writes no snapshot', async 
   }
   const check = await restic(repoPath, PW, ['check']);
   assert.equal(check.code, 0, check.stdout + check.stderr);
+});
+
+test('the dump chunker: restic checks and dumps its blobs, scattered row changes dedup, the snapshot names it', async () => {
+  await using tmp = await tempDir('lifeboat-stream-dumpchunker-');
+  const repoPath = join(tmp.path, 'repo');
+  const repo = await initRepository(new LocalStore(repoPath, { noSync: true }), PW, { scrypt: FAST_SCRYPT });
+  const rows = (day: number) => {
+    const out: string[] = [];
+    // 120,000 rows of ~70 bytes (8 MiB); on day 2 one row in 10,000 changes (scattered).
+    for (let i = 0; i < 120_000; i++) out.push(`${i}\t${(i * 7919) % 100_003}\t${day === 2 && i % 10_000 === 7 ? 'changed' : 'original'}\tpadding-${(i * 31) % 977}-${'x'.repeat(i % 23)}\n`);
+    return Buffer.from(out.join(''));
+  };
+  async function* bytes(b: Buffer) { for (let o = 0; o < b.length; o += 65536) yield b.subarray(o, o + 65536); }
+  const entry = (b: Buffer): StreamEntry => ({ kind: 'stream', path: 'db.sql', stream: bytes(b), done: Promise.resolve() });
+  try {
+    const day1 = await backupStreams(repo, one(entry(rows(1))), { chunker: DUMP_CHUNKER });
+    assert.equal(day1.snapshot.lifeboat_chunker, DUMP_CHUNKER.name);
+    const sizes = [...repo.listBlobs()].filter((b) => b.type === 'data').map((b) => b.uncompressedLength ?? b.length - 32);
+    assert.ok(sizes.length >= 16, `${sizes.length} chunks`);
+    assert.ok(sizes.every((n) => n <= DUMP_CHUNKER.maxSize), 'no chunk above the maximum');
+    assert.ok(sizes.filter((n) => n < DUMP_CHUNKER.minSize).length <= 1, 'only the last chunk below the minimum');
+    const day2 = await backupStreams(repo, one(entry(rows(2))), { chunker: DUMP_CHUNKER });
+    const restic1 = await backupStreams(repo, one(entry(rows(2))), {});
+    assert.equal(restic1.snapshot.lifeboat_chunker, undefined, 'the default is restic\'s and goes unrecorded');
+    // 12 changed rows in 8 MiB: most 48 KiB chunks stay unchanged; restic's 1.5 MiB ones do not.
+    assert.ok(day2.stats.blobsKnown > day2.stats.blobsNew, `known ${day2.stats.blobsKnown}, new ${day2.stats.blobsNew}`);
+    await resticOk(repoPath, PW, ['check', '--read-data']);
+    const want = createHash('sha256').update(rows(2)).digest('hex');
+    assert.equal(await resticDumpHash(repoPath, day2.snapshotId, '/db.sql'), want);
+  } finally {
+    await repo.close();
+  }
 });

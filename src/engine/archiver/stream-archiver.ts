@@ -5,7 +5,7 @@
 // before any snapshot is written (restic-format.md §2.12: snapshot last).
 
 import { LifeboatError, UsageError, throwIfAborted } from '../../errors.ts';
-import { chunkerTables } from '../../repo/chunker.ts';
+import { RESTIC_CHUNKER, chunkerTables } from '../../repo/chunker.ts';
 import type { Repository } from '../../repo/repository-api.ts';
 import type { BlobId, TreeNode } from '../../repo/types.ts';
 import type { StreamEntry } from '../../sources/types.ts';
@@ -66,7 +66,9 @@ export async function backupStreams(repo: Repository, entries: AsyncIterable<Str
   const ctx: SaveContext = {
     repo,
     tables: chunkerTables(repo.config.chunkerPolynomial),
-    blobSlots: createLimiter(opts.maxBlobSaves ?? 3),
+    chunker: opts.chunker,
+    // Small chunks: more in flight (the pool has small slots for them), same memory bound.
+    blobSlots: createLimiter(opts.maxBlobSaves ?? (opts.chunker && opts.chunker.maxSize <= 512 * 1024 ? 12 : 3)),
     signal: ac.signal,
     stats: emptyStats(),
     started: new Date(),
@@ -127,7 +129,8 @@ export async function backupStreams(repo: Repository, entries: AsyncIterable<Str
     };
     const tree = await saveDir(root);
     const tags = opts.lateTags ? [...new Set([...(opts.tags ?? []), ...opts.lateTags()])] : opts.tags;
-    const snapshot = buildSnapshot({ ...opts, tags }, { time, tree, paths: opts.paths ?? paths });
+    const extra = opts.chunker && opts.chunker.name !== RESTIC_CHUNKER.name ? { ...opts.extra, lifeboat_chunker: opts.chunker.name } : opts.extra;
+    const snapshot = buildSnapshot({ ...opts, tags, extra }, { time, tree, paths: opts.paths ?? paths });
     const snapshotId = await finishSnapshot(ctx, snapshot);
     ctx.stats.durationMs = Math.round(performance.now() - started);
     return { snapshotId, snapshot, stats: ctx.stats, errors: ctx.errors };

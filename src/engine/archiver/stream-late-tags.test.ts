@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initRepository } from '../../repo/repository.ts';
+import { initRepository } from '../../repo/open-repository.ts';
 import { FAST_SCRYPT } from '../../../test/support/repo.ts';
 import { MemoryStore } from '../../storage/memory/memory-store.ts';
 import type { StreamEntry } from '../../sources/types.ts';

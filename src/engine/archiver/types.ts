@@ -1,5 +1,6 @@
 // Public types of the archiver, shared by backupPaths and backupStreams.
 
+import type { ChunkerParams } from '../../repo/chunker.ts';
 import type { Snapshot, SnapshotEntry, SnapshotId } from '../../repo/types.ts';
 import type { SelectionOptions } from './selection.ts';
 
@@ -103,6 +104,12 @@ export interface BackupStreamsOptions extends BackupOptions {
    * before the snapshot is built and appended to `tags` (duplicates dropped).
    */
   lateTags?: () => string[];
+  /**
+   * Chunk bounds for the streams (default restic's). Database dumps use DUMP_CHUNKER: smaller
+   * chunks dedup scattered row changes. The snapshot records a non-default choice in its
+   * `lifeboat_chunker` field (restic ignores unknown fields).
+   */
+  chunker?: ChunkerParams;
 }
 
 export function emptyStats(): BackupStats {

@@ -2,8 +2,8 @@
 // in name order; files are read concurrently (a few at once) so small files do not serialise on
 // blob saves. A directory's tree is saved once all its children are done.
 
-import { constants, type BigIntStats } from 'node:fs';
-import { lstat, open, readdir, stat } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, statSync, type BigIntStats } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { BlobId, Tree, TreeNode } from '../../repo/types.ts';
 import { nodeFromStat, toBig } from '../fs-meta/node-from-stat.ts';
 import { decodeNodeName, encodeNodeName } from '../fs-meta/node-name.ts';
@@ -16,6 +16,8 @@ import type { Limiter } from './limiter.ts';
 import type { PlannedDir, PlannedLeaf } from './target-plan.ts';
 
 export interface WalkContext extends SaveContext {
+  /** Read buffers (1 MiB + 1) for files being read, reused: a fresh one per file or read fed malloc's fragmentation. */
+  readBuffers: Uint8Array[];
   owners: OwnerNames;
   excludes?: PathFilter;
   /** --iexclude, --exclude-if-present/-caches, --exclude-larger-than, --one-file-system. */
@@ -27,20 +29,6 @@ export interface WalkContext extends SaveContext {
 
 /** A read error of the file itself (not of the repository): the file is skipped, not the backup. */
 class ReadFailure extends Error {}
-
-async function* readFailures(src: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const it = src[Symbol.asyncIterator]();
-  for (;;) {
-    let r: IteratorResult<Uint8Array>;
-    try {
-      r = await it.next();
-    } catch (err) {
-      throw new ReadFailure((err as Error).message, { cause: err });
-    }
-    if (r.done) return;
-    yield r.value;
-  }
-}
 
 interface Entry {
   raw: Buffer;
@@ -65,7 +53,95 @@ function unchanged(ctx: WalkContext, node: TreeNode, prev: TreeNode | undefined)
 /** A file's content, and why it may not match the file any more (it changed while being read). */
 type ReadContent = SavedContent & { changed?: string };
 
+/** Files up to this size are read with one synchronous read (see readSmallFile). */
+const SMALL_FILE = 1 << 20;
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+async function* once(b: Uint8Array): AsyncGenerator<Uint8Array> {
+  if (b.length > 0) yield b;
+}
+
+/**
+ * A small file whole, with plain syscalls: open, fstat, one read, close take microseconds from
+ * the page cache, where each async call (and a read stream) through libuv's pool cost tens of
+ * µs and garbage. Most files of a tree are small.
+ */
+function readSmallFile(fsPath: string | Buffer, st: BigIntStats, spare: Uint8Array | undefined): { bytes: Uint8Array; changed?: string } {
+  let fd: number;
+  try {
+    fd = openSync(fsPath, READ_FLAGS | (constants.O_NOATIME ?? 0));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw new ReadFailure(`open: ${(err as Error).message}`, { cause: err });
+    try {
+      fd = openSync(fsPath, READ_FLAGS);
+    } catch (e) {
+      throw new ReadFailure(`open: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  try {
+    const fst = fstatSync(fd, { bigint: true });
+    if (!fst.isFile() || fst.ino !== st.ino || fst.dev !== st.dev) throw new ReadFailure('open: file was replaced during backup');
+    // Only the size seen at lstat (as restic): a file that grows while it is read is stored as it
+    // was then, consistent with the node's size and mtime, and the change is reported. One byte
+    // more is read to see the growth.
+    const size = Number(st.size);
+    const buf = spare && spare.length >= size + 1 ? Buffer.from(spare.buffer, spare.byteOffset, spare.length) : Buffer.allocUnsafe(size + 1);
+    let n = 0;
+    for (;;) {
+      const r = readSync(fd, buf, n, size + 1 - n, null);
+      if (r === 0 || n + r > size) { n += r; break; }
+      n += r;
+    }
+    const after = fstatSync(fd, { bigint: true });
+    const grew = n > size;
+    const stored = Math.min(n, size);
+    const changed = grew || n < size || after.size !== st.size || after.mtimeNs !== st.mtimeNs
+      ? `file changed while it was read (size ${st.size} at the start, ${after.size} at the end); stored ${stored} bytes` : undefined;
+    return { bytes: buf.subarray(0, stored), ...(changed ? { changed } : {}) };
+  } catch (err) {
+    if (err instanceof ReadFailure) throw err;
+    throw new ReadFailure((err as Error).message, { cause: err });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads the first `size` bytes of `fh` into one reused buffer (chunkStream copies what it keeps
+ * before asking for more): the size seen at lstat, as restic reads.
+ */
+async function* readInto(fh: Awaited<ReturnType<typeof open>>, buf: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  let left = size;
+  while (left > 0) {
+    let n: number;
+    try {
+      n = (await fh.read(buf, 0, Math.min(buf.length, left), null)).bytesRead;
+    } catch (err) {
+      throw new ReadFailure((err as Error).message, { cause: err });
+    }
+    if (n === 0) return;
+    left -= n;
+    yield buf.subarray(0, n);
+  }
+}
+
 async function readFile(ctx: WalkContext, fsPath: string | Buffer, st: BigIntStats): Promise<ReadContent> {
+  const buf = ctx.readBuffers.pop() ?? new Uint8Array(SMALL_FILE + 1);
+  try {
+    if (st.size <= BigInt(SMALL_FILE)) {
+      const small = readSmallFile(fsPath, st, buf);
+      const saved: ReadContent = await saveContent(ctx, once(small.bytes));
+      if (small.changed) saved.changed = small.changed;
+      return saved;
+    }
+    return await readLargeFile(ctx, fsPath, st, buf);
+  } finally {
+    // saveContent has released every chunk (saveBlob copied them): the buffer is free again.
+    ctx.readBuffers.push(buf);
+  }
+}
+
+async function readLargeFile(ctx: WalkContext, fsPath: string | Buffer, st: BigIntStats, buf: Uint8Array): Promise<ReadContent> {
   let fh;
   try {
     // O_NOFOLLOW|O_NONBLOCK: if the file was swapped for a symlink or a fifo since lstat, fail
@@ -83,18 +159,11 @@ async function readFile(ctx: WalkContext, fsPath: string | Buffer, st: BigIntSta
     throw new ReadFailure(`open: ${(err as Error).message}`, { cause: err });
   }
   try {
-    // Reads of at most 1 MiB, but no larger than the file (+1 to see its end in one read): every
-    // read allocates a buffer of this size, and most files of a tree are small.
-    const highWaterMark = Math.min(1 << 20, Math.max(4096, Number(st.size) + 1));
-    // Only the size seen at stat time (as restic): a log that grows while it is read is stored
-    // as it was then, consistent with the node's size and mtime, and the change is reported.
     const size = Number(st.size);
-    const stream: AsyncIterable<Uint8Array> = size > 0 ? fh.createReadStream({ highWaterMark, autoClose: false, start: 0, end: size - 1 }) : (async function* () {})();
-    const saved: ReadContent = await saveContent(ctx, readFailures(stream));
+    const saved: ReadContent = await saveContent(ctx, readInto(fh, buf, size));
     const now = await fh.stat({ bigint: true });
     if (now.size !== st.size || now.mtimeNs !== st.mtimeNs || saved.size !== size) {
-      saved.changed = `file changed while it was read (size ${st.size} at the start, ${now.size} at the end); ` +
-        `stored ${saved.size} bytes`;
+      saved.changed = `file changed while it was read (size ${st.size} at the start, ${now.size} at the end); stored ${saved.size} bytes`;
     }
     return saved;
   } finally {
@@ -171,9 +240,10 @@ async function archiveEntry(
   let node: TreeNode;
   let st: BigIntStats;
   try {
-    st = await lstat(fsPath, { bigint: true });
+    // Synchronous: an lstat takes microseconds, a trip through libuv's pool far more.
+    st = lstatSync(fsPath, { bigint: true });
     // A directory on the way to a target may be a symlink (/var/run → /run): go through it.
-    if (planned && st.isSymbolicLink()) st = await stat(fsPath, { bigint: true });
+    if (planned && st.isSymbolicLink()) st = statSync(fsPath, { bigint: true });
     if (!planned && await ctx.selection?.rejectsStat(absPath, st)) return null;
     node = await nodeFromStat(raw, st, fsPath, ctx.owners);
   } catch (err) {
@@ -213,7 +283,7 @@ async function archiveDirContents(
 ): Promise<TreeNode[] | null> {
   let names: Buffer[];
   try {
-    names = await readdir(fsDir, { encoding: 'buffer' });
+    names = readdirSync(fsDir, { encoding: 'buffer' });
   } catch (err) {
     recordError(ctx, absDir, err);
     return null;

@@ -4,7 +4,7 @@
 
 import { throwIfAborted } from '../../errors.ts';
 import { MasterIndex, parseIndexFile } from '../../repo/index-file.ts';
-import { forEachLimit } from '../../repo/repository.ts';
+import { forEachLimit } from '../../repo/for-each-limit.ts';
 import type { BlobLocation, PackId } from '../../repo/types.ts';
 import type { ProblemLog } from './problem-log.ts';
 import type { CheckableRepository, CheckProgress } from './types.ts';

@@ -4,7 +4,7 @@
 // is the oracle for each case on a real repository.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initRepository } from '../../repo/repository.ts';
+import { initRepository } from '../../repo/open-repository.ts';
 import { LocalStore } from '../../storage/local/local-store.ts';
 import { FAST_SCRYPT, restic, tempDir } from '../../../test/support/repo.ts';
 import type { TreeNode } from '../../repo/types.ts';

@@ -5,7 +5,7 @@
 import { throwIfAborted } from '../../errors.ts';
 import { CRYPTO_OVERHEAD, sha256Hex } from '../../repo/crypto.ts';
 import { type PackedBlob, headerEntrySize, parsePack, readPackHeader } from '../../repo/pack.ts';
-import { forEachLimit } from '../../repo/repository.ts';
+import { forEachLimit } from '../../repo/for-each-limit.ts';
 import type { BlobLocation, PackId } from '../../repo/types.ts';
 import { verifyBlob } from './blob-reader.ts';
 import type { LoadedIndex } from './index-load.ts';

@@ -5,7 +5,7 @@
 
 import { throwIfAborted } from '../../errors.ts';
 import type { MasterIndex } from '../../repo/index-file.ts';
-import { forEachLimit } from '../../repo/repository.ts';
+import { forEachLimit } from '../../repo/for-each-limit.ts';
 import type { BlobId, SnapshotId, Tree, TreeNode } from '../../repo/types.ts';
 import { loadTreeVia } from './blob-reader.ts';
 import { nodeProblems } from './node-check.ts';

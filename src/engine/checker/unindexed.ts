@@ -7,7 +7,7 @@
 
 import { throwIfAborted } from '../../errors.ts';
 import { readPackHeader } from '../../repo/pack.ts';
-import { forEachLimit } from '../../repo/repository.ts';
+import { forEachLimit } from '../../repo/for-each-limit.ts';
 import type { BlobLocation, PackId } from '../../repo/types.ts';
 import type { LoadedIndex } from './index-load.ts';
 import { type ProblemLog, blobKey } from './problem-log.ts';

@@ -5,7 +5,7 @@
 // away). Either way the first problems found name the blob and its pack.
 
 import { IntegrityError, NotFoundError, throwIfAborted } from '../../errors.ts';
-import { forEachLimit } from '../../repo/repository.ts';
+import { forEachLimit } from '../../repo/for-each-limit.ts';
 import type { Repository } from '../../repo/repository-api.ts';
 import type { BlobId } from '../../repo/types.ts';
 

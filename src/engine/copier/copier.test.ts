@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initRepository, openRepository } from '../../repo/repository.ts';
+import { initRepository, openRepository } from '../../repo/open-repository.ts';
 import { FAST_SCRYPT, restic, resticOk, tempDir } from '../../../test/support/repo.ts';
 import { LocalStore } from '../../storage/local/local-store.ts';
 import { backupPaths } from '../archiver/archiver.ts';

@@ -10,7 +10,7 @@ import { throwIfAborted } from '../../errors.ts';
 import { parseIndexFile } from '../../repo/index-file.ts';
 import { readPackHeader } from '../../repo/pack.ts';
 import { type RepackRepository, listIndexFiles, listPackFiles, writeIndexFiles } from '../../repo/repack.ts';
-import { forEachLimit } from '../../repo/repository.ts';
+import { forEachLimit } from '../../repo/for-each-limit.ts';
 import type { Repository } from '../../repo/repository-api.ts';
 import type { BlobLocation, IndexId, PackId } from '../../repo/types.ts';
 import { expectedPackSize } from '../checker/packs.ts';

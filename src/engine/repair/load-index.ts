@@ -15,7 +15,7 @@ import { LifeboatError } from '../../errors.ts';
 import { readPackHeader } from '../../repo/pack.ts';
 import { excludeMissingPacks, type PackPresence } from '../../repo/pack-presence.ts';
 import { hasMasterKey } from '../../repo/repack.ts';
-import { forEachLimit } from '../../repo/repository.ts';
+import { forEachLimit } from '../../repo/for-each-limit.ts';
 import type { Repository } from '../../repo/repository-api.ts';
 import type { BlobLocation, PackId } from '../../repo/types.ts';
 

@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { initRepository, openRepository, type ResticRepository } from '../../repo/repository.ts';
+import { type ResticRepository } from '../../repo/repository.ts';
+import { initRepository, openRepository } from '../../repo/open-repository.ts';
 import { LocalStore } from '../../storage/local/local-store.ts';
 import { FAST_SCRYPT, resticOk, tempDir } from '../../../test/support/repo.ts';
 import type { BlobId, TreeNode } from '../../repo/types.ts';

@@ -6,7 +6,7 @@
 import { throwIfAborted } from '../../errors.ts';
 import { sha256Hex } from '../../repo/crypto.ts';
 import { PackCopier, type RepackRepository, loadStoredBlobs, verifyStoredBlob, writeIndexFiles } from '../../repo/repack.ts';
-import { forEachLimit } from '../../repo/repository.ts';
+import { forEachLimit } from '../../repo/for-each-limit.ts';
 import type { BlobLocation, PackId } from '../../repo/types.ts';
 
 export interface DamagedPack {

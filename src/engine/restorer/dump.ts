@@ -2,7 +2,7 @@
 // blob by blob with backpressure, each blob verified against its ID before it is written.
 
 import type { Writable } from 'node:stream';
-import { AbortedError, UsageError, throwIfAborted } from '../../errors.ts';
+import { AbortedError, IntegrityError, NotFoundError, UsageError, throwIfAborted } from '../../errors.ts';
 import type { Repository } from '../../repo/repository-api.ts';
 import { blobStream, fileContent, findNode, resolveSnapshot, type SnapshotRef } from './snapshot-walk.ts';
 
@@ -57,6 +57,12 @@ export async function dumpFile(
       if (!out.write(blob)) await drained(out, signal);
     }
     if (failure) throw failure;
+  } catch (err) {
+    // A damaged or missing blob: name the file (the message names the blob and its pack).
+    if (err instanceof IntegrityError || err instanceof NotFoundError) {
+      throw new IntegrityError(`dump ${pathInSnapshot}: ${err.message}`, { cause: err, hint: 'the file\'s data is damaged in the repository; `lifeboat check --read-data` lists the damaged packs' });
+    }
+    throw err;
   } finally {
     out.off('error', onError);
   }

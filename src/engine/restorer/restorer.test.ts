@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IntegrityError } from '../../errors.ts';
-import { initRepository } from '../../repo/repository.ts';
+import { initRepository } from '../../repo/open-repository.ts';
 import { FAST_SCRYPT, tempDir } from '../../../test/support/repo.ts';
 import type { Repository } from '../../repo/repository-api.ts';
 import type { BlobId, SnapshotId, TreeNode } from '../../repo/types.ts';

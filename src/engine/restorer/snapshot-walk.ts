@@ -3,7 +3,7 @@
 
 import { IntegrityError, NotFoundError, UsageError, throwIfAborted } from '../../errors.ts';
 import type { Repository } from '../../repo/repository-api.ts';
-import type { BlobId, SnapshotEntry, Tree, TreeNode } from '../../repo/types.ts';
+import type { BlobId, BlobLocation, SnapshotEntry, Tree, TreeNode } from '../../repo/types.ts';
 import { displayName, encodeNodeName, safeNameBytes } from '../fs-meta/node-name.ts';
 
 export type SnapshotRef = string | SnapshotEntry;
@@ -89,16 +89,62 @@ export async function* listSnapshot(repo: Repository, ref: SnapshotRef, opts: Li
   if (start.type === 'dir' && typeof start.subtree === 'string') yield* listTree(repo, start.subtree, prefix, recursive, opts.signal);
 }
 
+/** Bytes of plaintext one read-ahead run may hold. */
+const RUN_BYTES = 8 << 20;
+/** Only blobs smaller than this are read in runs (dump chunks; restic's are at least this large). */
+const RUN_BLOB_MAX = 512 * 1024;
+
+interface Run {
+  ids: BlobId[];
+  locs: BlobLocation[];
+}
+
+/** The next run of `ids` from `start`: consecutive blobs in one pack, in pack order, ≤ RUN_BYTES. */
+function nextRun(repo: Repository, ids: readonly BlobId[], start: number): Run {
+  const run: Run = { ids: [], locs: [] };
+  let bytes = 0;
+  for (let i = start; i < ids.length; i++) {
+    const loc = repo.lookupBlobAll('data', ids[i]!)[0];
+    const prev = run.locs.at(-1);
+    const n = loc ? loc.uncompressedLength ?? loc.length - 32 : 0;
+    if (!loc || n >= RUN_BLOB_MAX || (prev && (loc.pack !== prev.pack || loc.offset <= prev.offset))) {
+      if (run.ids.length === 0) run.ids.push(ids[i]!); // alone: loadBlob (and its errors)
+      break;
+    }
+    if (run.ids.length > 0 && bytes + n > RUN_BYTES) break;
+    run.ids.push(ids[i]!);
+    run.locs.push(loc);
+    bytes += n;
+  }
+  return run;
+}
+
+/** The blobs of a run, read with few ranged reads of their pack; a damaged one is retried by loadBlob (other copies). */
+async function loadRun(repo: Repository, run: Run, signal?: AbortSignal): Promise<Uint8Array[]> {
+  if (run.locs.length < 2) return Promise.all(run.ids.map((id) => repo.loadBlob('data', id, signal)));
+  // (A run is only ever one blob, or several small ones of one pack.)
+  const got = new Map<string, Uint8Array>();
+  await repo.readPackBlobs(run.locs, (loc, r) => {
+    if (r.plaintext) got.set(loc.id, Uint8Array.prototype.slice.call(r.plaintext));
+  }, signal);
+  const out: Uint8Array[] = [];
+  for (const id of run.ids) out.push(got.get(id) ?? await repo.loadBlob('data', id, signal));
+  return out;
+}
+
 /**
- * A file's content as a stream of verified blobs (loadBlob checks each blob's ID), with up to
- * `prefetch` blobs loading ahead: memory stays at (prefetch + 1) blobs, ≤ 8 MiB each.
+ * A file's content as a stream of verified blobs, read in runs of consecutive blobs of one pack
+ * (a dump's blobs mostly are): one ranged read and one worker task per few MiB instead of per
+ * blob. Up to `prefetch` runs load ahead: memory stays at (prefetch + 1) × 8 MiB.
  */
 export async function* blobStream(repo: Repository, ids: readonly BlobId[], signal?: AbortSignal, prefetch = 2): AsyncGenerator<Uint8Array> {
-  const queue: Promise<Uint8Array>[] = [];
+  const queue: Promise<Uint8Array[]>[] = [];
   let next = 0;
   const fill = () => {
     while (queue.length <= prefetch && next < ids.length) {
-      const p = repo.loadBlob('data', ids[next++]!, signal);
+      const run = nextRun(repo, ids, next);
+      next += run.ids.length;
+      const p = loadRun(repo, run, signal);
       p.catch(() => {}); // awaited in order below
       queue.push(p);
     }
@@ -106,9 +152,9 @@ export async function* blobStream(repo: Repository, ids: readonly BlobId[], sign
   try {
     fill();
     while (queue.length > 0) {
-      const blob = await queue.shift()!;
+      const blobs = await queue.shift()!;
       fill();
-      yield blob;
+      yield* blobs;
     }
   } finally {
     await Promise.allSettled(queue);

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { UsageError } from '../../errors.ts';
 import { databases, nonEmpty, port, secret, section } from '../../config/fields.ts';
-import { defineSource, lazySource } from '../descriptor.ts';
+import { defineSource, lazySource, onDrillServer, type RestoreTarget } from '../descriptor.ts';
 import { extraArgsField, type ExtraArgRules } from '../extra-args.ts';
 import { MYSQL_ROOT, mysqlDumpNames, mysqlDumpPath } from './layout.ts';
 
@@ -60,6 +60,33 @@ function connection(cfg: MysqlSourceConfig) {
   return { host: cfg.host, port: cfg.port, user: cfg.user, ...(cfg.password !== undefined ? { password: cfg.password } : {}) };
 }
 
+/** Restore operations on the server (or files) of `cfg`. */
+function restoreTarget(cfg: MysqlSourceConfig): RestoreTarget {
+  const c = connection(cfg);
+  const impl = () => import('./restore.ts');
+  return {
+    async inspect(target, signal) {
+      const t = await (await impl()).describeMysqlTarget(c, target, signal);
+      return {
+        describe: `database \`${target}\` on ${c.host}:${c.port}`, exists: t.exists, nonEmpty: t.nonEmpty,
+        detail: t.exists ? `${t.tables} tables, ${t.views} views, ${t.routines} routines, ${t.events} events` : 'does not exist (will be created)',
+      };
+    },
+    async restore(stream, req) {
+      if (req.schemas.length) throw new UsageError('restore: --schema applies to postgres only (mysql: use --table)');
+      const r = await (await impl()).restoreMysql(stream, { ...c, database: req.target, force: req.force, tables: req.tables, signal: req.signal });
+      return { target: r.database, bytes: r.bytes, created: r.created, objects: r.objects, skipped: r.skipped };
+    },
+    async digestTables(stream) {
+      const { digestLines, insertLineClassifier } = await import('../table-digest.ts');
+      return digestLines(stream, insertLineClassifier());
+    },
+    async list(stream) {
+      return (await (await impl()).listMysqlDump(stream)).map((o) => `${o.type} ${o.name}${o.table ? ` ON ${o.table}` : ''}`);
+    },
+  };
+}
+
 export const mysql = defineSource({
   type: 'mysql',
   aliases: ['mariadb'],
@@ -78,29 +105,20 @@ export const mysql = defineSource({
     root: MYSQL_ROOT,
     dumpPath: mysqlDumpPath,
     dumpNames: mysqlDumpNames,
-    target(cfg) {
-      const c = connection(cfg);
-      const impl = () => import('./restore.ts');
+    target: restoreTarget,
+  },
+  drill: {
+    scratch(cfg, place) {
+      const onServer = onDrillServer(cfg, place.server);
+      const c = connection(onServer);
+      const impl = () => import('./drill.ts');
       return {
-        async inspect(target, signal) {
-          const t = await (await impl()).describeMysqlTarget(c, target, signal);
-          return {
-            describe: `database \`${target}\` on ${c.host}:${c.port}`, exists: t.exists, nonEmpty: t.nonEmpty,
-            detail: t.exists ? `${t.tables} tables, ${t.views} views, ${t.routines} routines, ${t.events} events` : 'does not exist (will be created)',
-          };
-        },
-        async restore(stream, req) {
-          if (req.schemas.length) throw new UsageError('restore: --schema applies to postgres only (mysql: use --table)');
-          const r = await (await impl()).restoreMysql(stream, { ...c, database: req.target, force: req.force, tables: req.tables, signal: req.signal });
-          return { target: r.database, bytes: r.bytes, created: r.created, objects: r.objects, skipped: r.skipped };
-        },
-        async digestTables(stream) {
-          const { digestLines, insertLineClassifier } = await import('../table-digest.ts');
-          return digestLines(stream, insertLineClassifier());
-        },
-        async list(stream) {
-          return (await (await impl()).listMysqlDump(stream)).map((o) => `${o.type} ${o.name}${o.table ? ` ON ${o.table}` : ''}`);
-        },
+        target: place.name,
+        describe: `database \`${place.name}\` on ${c.host}:${c.port}`,
+        restorer: restoreTarget(onServer),
+        open: async (signal) => (await impl()).openScratch(c, place.name, signal),
+        query: async (text, signal) => (await impl()).queryScratch(c, place.name, text, signal),
+        remove: async () => (await impl()).dropScratch(c, place.name),
       };
     },
   },

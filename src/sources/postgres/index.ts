@@ -3,7 +3,7 @@
 
 import { z } from 'zod';
 import { databases, nonEmpty, port, secret, section } from '../../config/fields.ts';
-import { defineSource, lazySource } from '../descriptor.ts';
+import { defineSource, lazySource, onDrillServer, type RestoreTarget } from '../descriptor.ts';
 import { extraArgsField, type ExtraArgRules } from '../extra-args.ts';
 import { POSTGRES_ROOT, postgresDumpNames, postgresDumpPath } from './layout.ts';
 
@@ -52,6 +52,41 @@ function connection(cfg: PostgresSourceConfig) {
   return { host: cfg.host, port: cfg.port, user: cfg.user, ...(cfg.password !== undefined ? { password: cfg.password } : {}) };
 }
 
+/** Restore operations on the server of `cfg`. */
+function restoreTarget(cfg: PostgresSourceConfig): RestoreTarget {
+  const c = connection(cfg);
+  const impl = () => import('./restore.ts');
+  return {
+    async inspect(target, signal) {
+      const t = await (await impl()).describePostgresTarget(c, target, signal);
+      return {
+        describe: `database "${target}" on ${c.host}:${c.port}`, exists: t.exists, nonEmpty: t.nonEmpty,
+        detail: t.exists ? `${t.relations} relations, ${t.functions} functions` : 'does not exist (will be created)',
+      };
+    },
+    async restore(stream, req) {
+      const r = await (await impl()).restorePostgres(stream, {
+        ...c, database: req.target, force: req.force, tables: req.tables, schemas: req.schemas, noOwner: req.noOwner, signal: req.signal,
+      });
+      return { target: r.database, bytes: r.bytes, created: r.created, objects: r.objects, skipped: r.skipped };
+    },
+    async list(stream, signal) {
+      return (await (await import('./toc.ts')).listPostgresDump(stream, { signal })).map((e) => e.line);
+    },
+    async digestTables(stream, signal) {
+      const [{ spawnTool }, { digestLines, copyBlockClassifier }] = await Promise.all([import('../process.ts'), import('../table-digest.ts')]);
+      // pg_restore writes the archive's data as SQL: each table's rows in one COPY block.
+      const tool = spawnTool({ label: 'pg_restore --data-only', command: 'pg_restore', args: ['--data-only', '--file=-'], stdin: stream, stdout: 'stream', signal });
+      const digests = await digestLines(tool.stdout, copyBlockClassifier());
+      await tool.done;
+      return digests;
+    },
+    async restoreGlobals(stream, signal) {
+      return (await (await impl()).restorePostgresGlobals(stream, { ...c, signal })).errors;
+    },
+  };
+}
+
 export const postgres = defineSource({
   type: 'postgres',
   schema,
@@ -70,37 +105,20 @@ export const postgres = defineSource({
     root: POSTGRES_ROOT,
     dumpPath: postgresDumpPath,
     dumpNames: postgresDumpNames,
-    target(cfg) {
-      const c = connection(cfg);
-      const impl = () => import('./restore.ts');
+    target: restoreTarget,
+  },
+  drill: {
+    scratch(cfg, place) {
+      const onServer = onDrillServer(cfg, place.server);
+      const c = connection(onServer);
+      const impl = () => import('./drill.ts');
       return {
-        async inspect(target, signal) {
-          const t = await (await impl()).describePostgresTarget(c, target, signal);
-          return {
-            describe: `database "${target}" on ${c.host}:${c.port}`, exists: t.exists, nonEmpty: t.nonEmpty,
-            detail: t.exists ? `${t.relations} relations, ${t.functions} functions` : 'does not exist (will be created)',
-          };
-        },
-        async restore(stream, req) {
-          const r = await (await impl()).restorePostgres(stream, {
-            ...c, database: req.target, force: req.force, tables: req.tables, schemas: req.schemas, noOwner: req.noOwner, signal: req.signal,
-          });
-          return { target: r.database, bytes: r.bytes, created: r.created, objects: r.objects, skipped: r.skipped };
-        },
-        async list(stream, signal) {
-          return (await (await import('./toc.ts')).listPostgresDump(stream, { signal })).map((e) => e.line);
-        },
-        async digestTables(stream, signal) {
-          const [{ spawnTool }, { digestLines, copyBlockClassifier }] = await Promise.all([import('../process.ts'), import('../table-digest.ts')]);
-          // pg_restore writes the archive's data as SQL: each table's rows in one COPY block.
-          const tool = spawnTool({ label: 'pg_restore --data-only', command: 'pg_restore', args: ['--data-only', '--file=-'], stdin: stream, stdout: 'stream', signal });
-          const digests = await digestLines(tool.stdout, copyBlockClassifier());
-          await tool.done;
-          return digests;
-        },
-        async restoreGlobals(stream, signal) {
-          return (await (await impl()).restorePostgresGlobals(stream, { ...c, signal })).errors;
-        },
+        target: place.name,
+        describe: `database "${place.name}" on ${c.host}:${c.port}`,
+        restorer: restoreTarget(onServer),
+        open: async (signal) => (await impl()).openScratch(c, place.name, signal),
+        query: async (text, signal) => (await impl()).queryScratch(c, place.name, text, signal),
+        remove: async () => (await impl()).dropScratch(c, place.name),
       };
     },
   },

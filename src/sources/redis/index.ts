@@ -4,9 +4,9 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { NotFoundError, UsageError } from '../../errors.ts';
+import { UsageError } from '../../errors.ts';
 import { nonEmpty, port, secret, section } from '../../config/fields.ts';
-import { defineSource, lazySource } from '../descriptor.ts';
+import { defineSource, lazySource, type RestoreTarget } from '../descriptor.ts';
 import { REDIS_RDB_PATH, REDIS_ROOT } from './layout.ts';
 
 const schema = section({
@@ -19,6 +19,25 @@ const schema = section({
 });
 
 export type RedisSourceConfig = z.output<typeof schema>;
+
+/** Restore operations on the server (or files) of `cfg`. */
+function restoreTarget(_cfg?: RedisSourceConfig): RestoreTarget {
+  return {
+    async inspect(target) {
+      const file = join(target, 'dump.rdb');
+      const st = await lstat(file).catch(() => undefined);
+      return {
+        describe: file, exists: st !== undefined, nonEmpty: st !== undefined,
+        detail: st ? `exists, ${st.size} bytes (stop the server before replacing it)` : 'no dump.rdb yet',
+      };
+    },
+    async restore(stream, req) {
+      if (req.tables.length || req.schemas.length) throw new UsageError('restore: --table/--schema do not apply to redis (it restores whole)');
+      const r = await (await import('./redis-restore.ts')).restoreRedisRdb(stream, { dir: req.target, signal: req.signal });
+      return { target: r.path, bytes: r.bytes, created: false };
+    },
+  };
+}
 
 export const redis = defineSource({
   type: 'redis',
@@ -39,24 +58,20 @@ export const redis = defineSource({
     // One RDB per snapshot, whatever name is asked for.
     dumpPath: () => REDIS_RDB_PATH,
     dumpNames: (files) => files.filter((f) => f.endsWith('.rdb')).map(() => 'dump.rdb'),
-    target() {
+    target: restoreTarget,
+  },
+  drill: {
+    scratch(_cfg, place) {
+      // The server is made on open(), once the RDB is in place; the class loads with it.
+      let server: import('./drill.ts').ScratchRedis | undefined;
+      const scratch = async () => (server ??= new (await import('./drill.ts')).ScratchRedis(place.dir));
       return {
-        async inspect(target) {
-          const file = join(target, 'dump.rdb');
-          if (!(await lstat(target).catch(() => undefined))?.isDirectory()) {
-            throw new NotFoundError(`restore redis: folder ${target} does not exist`, { hint: 'give --into the Redis server\'s data folder (its `dir`)' });
-          }
-          const st = await lstat(file).catch(() => undefined);
-          return {
-            describe: file, exists: st !== undefined, nonEmpty: st !== undefined,
-            detail: st ? `exists, ${st.size} bytes (stop the server before replacing it)` : 'no dump.rdb yet',
-          };
-        },
-        async restore(stream, req) {
-          if (req.tables.length || req.schemas.length) throw new UsageError('restore: --table/--schema do not apply to redis (it restores whole)');
-          const r = await (await import('./redis-restore.ts')).restoreRedisRdb(stream, { dir: req.target, signal: req.signal });
-          return { target: r.path, bytes: r.bytes, created: false };
-        },
+        target: place.dir,
+        describe: `a redis-server of the drill's own on ${join(place.dir, 'dump.rdb')}`,
+        restorer: restoreTarget(),
+        open: async (signal) => (await scratch()).open(place.sampleKeys, signal),
+        query: async (text, signal) => (await scratch()).query(text, signal),
+        remove: async () => { await server?.remove(); },
       };
     },
   },

@@ -2,11 +2,11 @@
 // (sqlite-source.ts, sqlite-restore.ts, node:sqlite) loads on first use.
 
 import { lstat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { NotFoundError, UsageError } from '../../errors.ts';
+import { UsageError } from '../../errors.ts';
 import { nonEmpty, section } from '../../config/fields.ts';
-import { defineSource, lazySource } from '../descriptor.ts';
+import { defineSource, lazySource, type RestoreTarget } from '../descriptor.ts';
 import { SQLITE_ROOT, sqliteDumpNames } from './layout.ts';
 
 const schema = section({
@@ -15,6 +15,26 @@ const schema = section({
 });
 
 export type SqliteSourceConfig = z.output<typeof schema>;
+
+/** Restore operations on the server (or files) of `cfg`. */
+function restoreTarget(_cfg?: SqliteSourceConfig): RestoreTarget {
+  return {
+    async inspect(target) {
+      const st = await lstat(target).catch(() => undefined);
+      if (!st) return { describe: target, exists: false, nonEmpty: false, detail: 'does not exist (will be created)' };
+      const use = st.isFile() ? await (await import('./in-use.ts')).sqliteInUse(target) : { inUse: false, reasons: [] };
+      return {
+        describe: target, exists: true, nonEmpty: true,
+        detail: `exists, ${st.size} bytes${use.inUse ? `; in use: ${use.reasons.join('; ')}` : ''}`,
+      };
+    },
+    async restore(stream, req) {
+      if (req.tables.length || req.schemas.length) throw new UsageError('restore: --table/--schema do not apply to sqlite (it restores whole)');
+      const r = await (await import('./sqlite-restore.ts')).restoreSqlite(stream, { path: req.target, force: req.force, signal: req.signal });
+      return { target: r.path, bytes: r.bytes, created: !r.replaced };
+    },
+  };
+}
 
 export const sqlite = defineSource({
   type: 'sqlite',
@@ -29,29 +49,19 @@ export const sqlite = defineSource({
     root: SQLITE_ROOT,
     dumpPath: (name) => `${SQLITE_ROOT}/${name}`,
     dumpNames: sqliteDumpNames,
-    target() {
+    target: restoreTarget,
+  },
+  drill: {
+    scratch(_cfg, place) {
+      const path = join(place.dir, `${place.name}.sqlite`);
+      const impl = () => import('./drill.ts');
       return {
-        async inspect(target) {
-          const st = await lstat(target).catch(() => undefined);
-          if (!st) {
-            // Named here, before anything is read: otherwise the first error is ENOENT on a temp file.
-            const folder = dirname(resolve(target));
-            if (!(await lstat(folder).catch(() => undefined))?.isDirectory()) {
-              throw new NotFoundError(`restore sqlite ${target}: folder ${folder} does not exist`, { hint: 'create the folder first, or restore --into a file in an existing folder' });
-            }
-            return { describe: target, exists: false, nonEmpty: false, detail: 'does not exist (will be created)' };
-          }
-          const use = st.isFile() ? await (await import('./in-use.ts')).sqliteInUse(target) : { inUse: false, reasons: [] };
-          return {
-            describe: target, exists: true, nonEmpty: true,
-            detail: `exists, ${st.size} bytes${use.inUse ? `; in use: ${use.reasons.join('; ')}` : ''}`,
-          };
-        },
-        async restore(stream, req) {
-          if (req.tables.length || req.schemas.length) throw new UsageError('restore: --table/--schema do not apply to sqlite (it restores whole)');
-          const r = await (await import('./sqlite-restore.ts')).restoreSqlite(stream, { path: req.target, force: req.force, signal: req.signal });
-          return { target: r.path, bytes: r.bytes, created: !r.replaced };
-        },
+        target: path,
+        describe: path,
+        restorer: restoreTarget(),
+        open: async () => (await impl()).openScratch(path),
+        query: async (text) => (await impl()).queryScratch(path, text),
+        remove: async () => (await impl()).removeScratch(path),
       };
     },
   },

@@ -6,7 +6,7 @@ import { open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { AbortedError, LifeboatError, LockedError, SourceError } from '../../errors.ts';
+import { AbortedError, LifeboatError, LockedError, NotFoundError, SourceError } from '../../errors.ts';
 import { sqliteInUse } from './in-use.ts';
 import { sqliteMessage } from './sqlite-source.ts';
 
@@ -35,6 +35,10 @@ export async function restoreSqlite(
   const { signal } = options;
 
   const existing = await stat(target).catch(() => undefined);
+  // Said here, before the temp file beside the target: else the first error is its ENOENT.
+  if (!existing && !(await stat(dirname(target)).catch(() => undefined))?.isDirectory()) {
+    throw new NotFoundError(`${what}: folder ${dirname(target)} does not exist`, { hint: 'create the folder first, or restore --into a file in an existing folder' });
+  }
   if (existing && !existing.isFile()) throw new SourceError(`${what}: target exists and is not a regular file`, null, '');
   if (existing && !options.force) {
     const report = await sqliteInUse(target);
