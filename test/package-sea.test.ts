@@ -1,10 +1,14 @@
 // `npm run package` builds one executable that needs no Node and no checkout: copied to a folder
 // of its own and run with PATH=/usr/bin:/bin (the system's Node 20, or none), it backs up files
-// and a SQLite job, restores them, and restic accepts the repository.
+// and a SQLite job, restores them, restic accepts the repository, and its daemon serves the
+// dashboard's files from inside it.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './support/redis-server.ts';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +17,7 @@ import { DatabaseSync } from 'node:sqlite';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
-test('the single executable backs up and restores outside the checkout, without Node', { timeout: 300_000 }, () => {
+test('the single executable backs up and restores outside the checkout, without Node', { timeout: 300_000 }, async () => {
   execFileSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-sea-'));
   try {
@@ -55,6 +59,25 @@ jobs:
     assert.match(run('check', '--read-data', '--repository', 'main'), /no errors were found/);
     const restic = spawnSync('restic', ['-r', join(dir, 'repo'), '--no-cache', 'check', '--read-data'], { env: { ...env, RESTIC_PASSWORD_FILE: join(dir, 'pw') }, encoding: 'utf8' });
     assert.equal(restic.status, 0, restic.stderr);
+
+    // The daemon serves the dashboard's files from inside the executable.
+    const port = await freePort();
+    writeFileSync(join(dir, 'lifeboat.yaml'), `${readFileSync(join(dir, 'lifeboat.yaml'), 'utf8')}server: { listen: 127.0.0.1:${port} }\n`);
+    const daemon = spawn(exe, ['daemon'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    daemon.stderr.on('data', (d) => { log += String(d); });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      for (let i = 0; i < 100 && !(await fetch(`${base}/healthz`).then((r) => r.ok, () => false)); i++) await sleep(200);
+      const css = await fetch(`${base}/static/dashboard.css`);
+      assert.equal(css.status, 200, log);
+      assert.equal(await css.text(), readFileSync(join(ROOT, 'src/server/dashboard/static/dashboard.css'), 'utf8'));
+      assert.equal((await fetch(`${base}/static/uplot.esm.js`)).status, 200);
+    } finally {
+      const exited = once(daemon, 'exit');
+      daemon.kill('SIGTERM');
+      await exited;
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
