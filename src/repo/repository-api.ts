@@ -2,6 +2,7 @@
 // The implementation lives in repository.ts; this file is the contract between the two.
 
 import type { Storage } from '../storage/types.ts';
+import type { MasterKey } from './crypto.ts';
 import type { PackBlobSink, WritesFor } from './blob-reader.ts';
 import type {
   BlobId, BlobLocation, BlobType, KeyId, PackId, RepoConfig, Snapshot, SnapshotEntry, SnapshotId, Tree,
@@ -20,6 +21,8 @@ export interface Repository {
   readonly config: RepoConfig;
   /** The key file that opened this repository. */
   readonly keyId: KeyId;
+  /** The repository's keys: for files it encrypts beside restic's (wal/). Never logged. */
+  readonly masterKey: MasterKey;
 
   /** Reads every index file into memory. Must run before lookups, saves of data, or loads of blobs. */
   loadIndex(signal?: AbortSignal, opts?: { onUnreadable?: (name: string, err: unknown) => void }): Promise<void>;

@@ -10,6 +10,7 @@ export const TYPE_DIRS: Readonly<Record<Exclude<FileType, 'config'>, string>> = 
   snapshot: 'snapshots',
   index: 'index',
   data: 'data',
+  wal: 'wal',
 };
 
 /** Every folder restic's local `init` makes, relative to the repository root (not `data/xx`). */
@@ -29,8 +30,10 @@ export function dataSubdirs(): string[] {
 export function checkName(h: Handle): void {
   if (h.type === 'config') return;
   const n = h.name;
-  if (typeof n !== 'string' || n.length === 0 || n === '.' || n === '..' || n.includes('/') || n.includes('\\') || n.includes('\0')) {
-    throw new StorageError(`invalid ${h.type} file name ${JSON.stringify(n)}`, true);
+  const parts = typeof n === 'string' && h.type === 'wal' ? n.split('/') : [n];
+  const bad = (p: unknown) => typeof p !== 'string' || p.length === 0 || p === '.' || p === '..' || p.includes('/') || p.includes('\\') || p.includes('\0');
+  if ((h.type === 'wal' && parts.length !== 2) || parts.some(bad)) {
+    throw new StorageError(`invalid ${h.type} file name ${JSON.stringify(n)}${h.type === 'wal' ? ': expected GROUP/FILE' : ''}`, true);
   }
   if (h.type === 'data' && n.length < 2) {
     throw new StorageError(`invalid data file name ${JSON.stringify(n)}: needs at least 2 characters`, true);
@@ -41,6 +44,7 @@ export function checkName(h: Handle): void {
 export function dirOf(h: Handle): string {
   if (h.type === 'config') return '';
   if (h.type === 'data') return `data/${h.name.slice(0, 2)}`;
+  if (h.type === 'wal') return `wal/${h.name.split('/')[0]}`;
   return TYPE_DIRS[h.type];
 }
 
@@ -48,6 +52,7 @@ export function dirOf(h: Handle): string {
 export function relPath(h: Handle): string {
   checkName(h);
   if (h.type === 'config') return 'config';
+  if (h.type === 'wal') return `wal/${h.name}`;
   return `${dirOf(h)}/${h.name}`;
 }
 
@@ -56,6 +61,7 @@ export function subject(h: Handle): string {
   if (h.type === 'config') return 'config';
   const dir = h.type === 'data' ? 'data' : TYPE_DIRS[h.type];
   const n = typeof h.name === 'string' ? h.name : String(h.name);
+  if (h.type === 'wal') return `${dir}/${n}`;
   return `${dir}/${n.length > 16 ? n.slice(0, 12) : n}`;
 }
 
@@ -72,4 +78,9 @@ export function checkRange(h: Handle, range: { offset: number; length: number },
       { context: { offset, length, size } },
     );
   }
+}
+
+/** Types stored one folder deeper than their type folder: `data/ab/ID`, `wal/GROUP/FILE`. */
+export function isNested(type: FileType): boolean {
+  return type === 'data' || type === 'wal';
 }

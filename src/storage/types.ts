@@ -1,8 +1,14 @@
 // The Storage contract: a dumb keyed byte store. Encryption, retries and concurrency limits are
 // layers over it (wrappers with this same interface), never inside a store.
 
-export type FileType = 'config' | 'key' | 'lock' | 'snapshot' | 'index' | 'data';
+/**
+ * restic's file types, plus `wal`: continuous-protection files (PostgreSQL WAL segments, SQLite
+ * WAL frames) kept beside the repository in a folder restic does not know and so ignores. Their
+ * names are `GROUP/FILE` (the group is a job name), one level deep like `data/ab/ID`.
+ */
+export type FileType = 'config' | 'key' | 'lock' | 'snapshot' | 'index' | 'data' | 'wal';
 
+/** restic's own file types: what `check`, `copy` and the debug verbs walk. */
 export const FILE_TYPES: readonly FileType[] = ['config', 'key', 'lock', 'snapshot', 'index', 'data'];
 
 /** Addresses one file. For `config` the name is ignored (the file has a fixed name). */

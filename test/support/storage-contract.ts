@@ -89,6 +89,25 @@ export function storageContractSuite(name: string, makeStore: () => Promise<Stor
       assert.deepEqual(await collect(s.list('config')), []);
     }));
 
+    test('wal files live in GROUP/FILE folders, list with their group, and bad names are refused', () => withStore(async (s) => {
+      await s.save({ type: 'config', name: '' }, new Uint8Array([1]));
+      const files = [
+        { h: { type: 'wal' as const, name: 'pg-main/000000010000000000000001' }, data: new Uint8Array(randomBytes(300)) },
+        { h: { type: 'wal' as const, name: 'pg-main/00000002.history' }, data: new Uint8Array(randomBytes(10)) },
+        { h: { type: 'wal' as const, name: 'app-db/generation-1' }, data: new Uint8Array(randomBytes(5000)) },
+      ];
+      for (const f of files) await s.save(f.h, f.data);
+      for (const f of files) assert.equal(sha(await s.load(f.h)), sha(f.data));
+      assert.deepEqual((await collect(s.list('wal'))).map((f) => f.name), files.map((f) => f.h.name).sort());
+      // restic's own types do not see them.
+      for (const t of ['data', 'index', 'snapshot'] as const) assert.deepEqual(await collect(s.list(t)), []);
+      await s.remove(files[0]!.h);
+      await assert.rejects(s.load(files[0]!.h), NotFoundError);
+      for (const name of ['flat', 'a/b/c', '../x', 'a/..', '/x']) {
+        await assert.rejects(s.save({ type: 'wal', name }, new Uint8Array(1)), (e: unknown) => e instanceof StorageError && e.permanent, name);
+      }
+    }));
+
     test('ranges: start, middle, end, empty; past the end is a permanent error', () => withStore(async (s) => {
       const f = blobFile('data', 100_000);
       await s.save(f.h, f.data);

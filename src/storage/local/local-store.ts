@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ByteRange, FileInfo, FileType, Handle, Storage, StorageCapabilities } from '../types.ts';
 import { AbortedError, LifeboatError, NotFoundError, StorageError, throwIfAborted } from '../../errors.ts';
-import { REPO_DIRS, TYPE_DIRS, checkRange, dataSubdirs, relPath, subject } from '../layout.ts';
+import { REPO_DIRS, TYPE_DIRS, checkRange, dataSubdirs, isNested, relPath, subject } from '../layout.ts';
 
 const FILE_MODE = 0o400;
 const DIR_MODE = 0o700;
@@ -149,12 +149,15 @@ export class LocalStore implements Storage {
       return;
     }
     const top = join(this.#root, TYPE_DIRS[type]);
-    if (type !== 'data') {
+    if (!isNested(type)) {
       yield* this.#listDir(top, type, signal);
       return;
     }
     for (const sub of await this.#readdir(top, type)) {
-      if (sub.isDirectory()) yield* this.#listDir(join(top, sub.name), type, signal);
+      if (!sub.isDirectory()) continue;
+      // wal names carry their group folder (`GROUP/FILE`); data names are bare IDs.
+      const group = type === 'wal' ? `${sub.name}/` : '';
+      for await (const f of this.#listDir(join(top, sub.name), type, signal)) yield { ...f, name: group + f.name };
     }
   }
 
@@ -177,7 +180,7 @@ export class LocalStore implements Storage {
   async removeLeftovers(type: FileType): Promise<number> {
     if (type === 'config') return 0;
     const top = join(this.#root, TYPE_DIRS[type]);
-    const dirs = type === 'data'
+    const dirs = isNested(type)
       ? (await this.#readdir(top, type)).filter((d) => d.isDirectory()).map((d) => join(top, d.name))
       : [top];
     let removed = 0;

@@ -12,7 +12,7 @@ import type { PutObjectCommandInput, S3ClientConfig, StorageClass, ServerSideEnc
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ByteRange, FileInfo, FileType, Handle, Storage, StorageCapabilities } from '../types.ts';
 import { LifeboatError, NotFoundError, StorageError, throwIfAborted } from '../../errors.ts';
-import { TYPE_DIRS, checkRange, relPath, subject } from '../layout.ts';
+import { TYPE_DIRS, checkRange, isNested, relPath, subject } from '../layout.ts';
 import { mapS3Error } from './s3-errors.ts';
 
 export interface S3StoreOptions {
@@ -217,8 +217,9 @@ export class S3Store implements Storage {
       try {
         res = await this.#client.send(new ListObjectsV2Command({
           Bucket: this.bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: this.#opts.listPageSize,
-          // data/ is nested one level (data/ab/ID); other types are flat, so skip deeper keys.
-          Delimiter: type === 'data' ? undefined : '/',
+          // data/ and wal/ are nested one level (data/ab/ID, wal/GROUP/FILE); other types are
+          // flat, so skip deeper keys.
+          Delimiter: isNested(type) ? undefined : '/',
         }), { abortSignal: signal });
       } catch (err) {
         throw mapS3Error(err, this.#subject(`list ${type}`), signal);
@@ -227,9 +228,10 @@ export class S3Store implements Storage {
         if (!obj.Key) continue;
         const rest = obj.Key.slice(prefix.length);
         const parts = rest.split('/');
-        // Only `ID` (or `ab/ID` for data); anything else is not ours (e.g. a folder marker).
-        if (parts.length !== (type === 'data' ? 2 : 1) || parts[parts.length - 1] === '') continue;
-        yield { name: parts[parts.length - 1], size: obj.Size ?? 0 };
+        // Only `ID` (or `ab/ID` for data, `GROUP/FILE` for wal); anything else is not ours
+        // (e.g. a folder marker).
+        if (parts.length !== (isNested(type) ? 2 : 1) || parts.some((p) => p === '')) continue;
+        yield { name: type === 'wal' ? rest : parts[parts.length - 1], size: obj.Size ?? 0 };
       }
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);
