@@ -8,6 +8,7 @@ import { hasMasterKey } from '../repo/repack.ts';
 import { checkRepository } from '../engine/checker/checker.ts';
 import type { CheckProgress, CheckReport, ReadDataSubset } from '../engine/checker/types.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
+import { sqliteWalProblems } from './sqlite-wal/check-wal.ts';
 
 export interface CheckRequest {
   readData?: boolean;
@@ -18,12 +19,15 @@ export interface CheckRequest {
 export function runCheck(access: RepositoryAccess, req: CheckRequest, signal: AbortSignal): Promise<CheckReport> {
   return withRepository(access, 'read', signal, async (repo, signal) => {
     if (!hasMasterKey(repo)) throw new LifeboatError('error', 'check: this repository implementation does not expose its key');
-    return checkRepository(repo, {
+    const report = await checkRepository(repo, {
       readData: req.readData,
       readDataSubset: req.readDataSubset,
       onProgress: req.onProgress,
       signal,
     });
+    // Shipped SQLite WAL beside the repository: a gap makes every moment after it unrestorable.
+    for (const message of await sqliteWalProblems(repo, signal)) report.errors.push({ kind: 'wal-gap', message });
+    return report;
   });
 }
 

@@ -18,6 +18,9 @@ import { loadRestorer, type DbRestorer, type DbRestoreRequest, type DbRestoreRes
 import type { DumpObject, SkippedDumpObject } from '../sources/types.ts';
 import { loadIndexForReading } from '../engine/repair/load-index.ts';
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
+import { createReadStream } from 'node:fs';
+import { sqliteReplicationSettings } from '../sources/sqlite/index.ts';
+import { buildSqliteAt } from './sqlite-wal/restore-at.ts';
 import { jobFilter, selectSnapshot, type SnapshotChoice, type SnapshotFilter } from './snapshots.ts';
 
 export type { TargetState };
@@ -61,6 +64,8 @@ export interface DbRestoreOutcome {
   objectsSkipped?: SkippedDumpObject[];
   /** With `globals`: statements of globals.sql that failed (existing roles, usually). */
   globalsErrors?: string[];
+  /** A replicated SQLite job restored at a moment: WAL batches and transactions replayed, up to when. */
+  pointInTime?: { batches: number; transactions: number; upTo: string };
 }
 
 /** What of a restorer finding and reading dumps in a snapshot needs: the engine and its layout. */
@@ -122,6 +127,9 @@ export async function runDatabaseRestore(
   if (opts.globals && !restorer.restoreGlobals) throw new UsageError('restore: --globals applies to postgres only');
   return withRepository(access, 'read', signal, async (repo, signal) => {
     await loadIndexForReading(repo, { warn: access.warn, signal });
+    if (typeof opts.ref === 'object' && !opts.list && job.source.type === 'sqlite' && sqliteReplicationSettings(job.source)) {
+      return restoreReplicatedSqliteAt(repo, job, restorer, opts.ref.at, opts, signal);
+    }
     const snap = await selectSnapshot(repo, opts.ref, jobFilter(job.name, opts.filter), signal);
     opts.onSnapshot?.(snap);
     const engineTag = snap.snapshot.tags?.find((t) => t.startsWith('engine='))?.slice('engine='.length);
@@ -148,15 +156,7 @@ export async function runDatabaseRestore(
     }
 
     const target = opts.into!;
-    const state = await restorer.inspect(target, signal);
-    if (state.nonEmpty) {
-      if (!opts.force) {
-        throw new UsageError(`restore into ${state.describe}: the target is not empty (${state.detail})`,
-          { hint: 'restore into a new target, or pass --force to replace the dump\'s objects there' });
-      }
-      const ok = opts.confirm ? await opts.confirm(state) : false;
-      if (!ok) throw new UsageError(`restore into ${state.describe}: not confirmed, nothing changed`);
-    }
+    await confirmTarget(restorer, target, opts);
 
     let globalsErrors: string[] | undefined;
     if (opts.globals) {
@@ -169,6 +169,40 @@ export async function runDatabaseRestore(
     return { ...base, target: r.target, bytes: r.bytes, created: r.created, ...(globalsErrors ? { globalsErrors } : {}),
       ...(r.objects ? { objectsRestored: r.objects, objectsSkipped: r.skipped ?? [] } : {}) };
   });
+}
+
+/** A target holding data needs `force` and the caller's confirmation. */
+async function confirmTarget(restorer: DbRestorer, target: string, opts: DbRestoreOptions): Promise<void> {
+  const state = await restorer.inspect(target, opts.signal);
+  if (!state.nonEmpty) return;
+  if (!opts.force) {
+    throw new UsageError(`restore into ${state.describe}: the target is not empty (${state.detail})`,
+      { hint: 'restore into a new target, or pass --force to replace the dump\'s objects there' });
+  }
+  const ok = opts.confirm ? await opts.confirm(state) : false;
+  if (!ok) throw new UsageError(`restore into ${state.describe}: not confirmed, nothing changed`);
+}
+
+/**
+ * A replicated SQLite job at a moment: rebuilt from a full snapshot plus the shipped WAL
+ * (sqlite-wal/restore-at.ts) in a private temp dir, checked, then restored like a snapshot's copy.
+ */
+async function restoreReplicatedSqliteAt(
+  repo: Repository, job: JobConfig, restorer: DbRestorer, at: Date, opts: DbRestoreOptions, signal: AbortSignal,
+): Promise<DbRestoreOutcome> {
+  const built = await buildSqliteAt(repo, job, at, signal);
+  try {
+    opts.onSnapshot?.(built.snapshot);
+    const target = opts.into!;
+    await confirmTarget(restorer, target, opts);
+    const r = await restorer.restore(createReadStream(built.path), { target, force: opts.force ?? false, tables: [], schemas: [], noOwner: false, signal });
+    return {
+      snapshotId: built.snapshot.id, engine: restorer.engine, database: built.database, target: r.target, bytes: r.bytes, created: r.created,
+      pointInTime: { batches: built.batches, transactions: built.transactions, upTo: built.upTo.toISOString() },
+    };
+  } finally {
+    await built.cleanup();
+  }
 }
 
 /**

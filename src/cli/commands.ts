@@ -22,6 +22,7 @@ export const commands: CommandEntry[] = [
   { name: 'rewrite', summary: 'drop paths from existing snapshots', load: async () => (await import('./verbs/rewrite.ts')).rewriteCommand },
   { name: 'restore', summary: 'restore a snapshot into a directory, or a dump into a database', load: async () => (await import('./verbs/restore.ts')).restoreCommand },
   { name: 'dump', summary: 'write one file of a snapshot to standard output', load: async () => (await import('./verbs/dump.ts')).dumpCommand },
+  { name: 'replicate', summary: 'follow SQLite jobs\' WAL and ship it continuously (restore --at any moment)', load: async () => (await import('./verbs/replicate.ts')).replicateCommand },
   { name: 'drill', summary: 'restore a job\'s snapshot into a scratch target, check it, time it, remove it', load: async () => (await import('./verbs/drill.ts')).drillCommand },
   { name: 'check', summary: 'check the repository (and with --read-data, every byte)', load: async () => (await import('./verbs/check.ts')).checkCommand },
   { name: 'repair', summary: 'rebuild the index, or rewrite snapshots that refer to lost data', load: async () => (await import('./verbs/repair.ts')).repairCommand },

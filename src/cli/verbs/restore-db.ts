@@ -68,6 +68,10 @@ export async function runDbRestore(ctx: CommandContext, { values, positionals }:
   for (const e of outcome.globalsErrors ?? []) ctx.io.stderr.write(`globals.sql: ${e}\n`);
   ctx.say(`restored ${outcome.engine} dump of ${outcome.database} from snapshot ${outcome.snapshotId.slice(0, 8)} into ` +
     `${outcome.target}${outcome.created ? ' (created)' : ''}: ${formatBytes(outcome.bytes ?? 0)} of the dump read`);
+  if (outcome.pointInTime) {
+    const p = outcome.pointInTime;
+    ctx.say(`  replayed ${p.transactions} transactions from ${p.batches} shipped WAL batches, observed up to ${p.upTo}`);
+  }
   if (outcome.objectsRestored) {
     const counts = new Map<string, number>();
     for (const o of outcome.objectsRestored) counts.set(o.type, (counts.get(o.type) ?? 0) + 1);
@@ -76,7 +80,8 @@ export async function runDbRestore(ctx: CommandContext, { values, positionals }:
   }
   ctx.json({ message_type: 'summary', snapshot_id: outcome.snapshotId, engine: outcome.engine, database: outcome.database,
     target: outcome.target, created: outcome.created, bytes_restored: outcome.bytes, globals_errors: outcome.globalsErrors,
-    objects_restored: outcome.objectsRestored, objects_skipped: outcome.objectsSkipped });
+    objects_restored: outcome.objectsRestored, objects_skipped: outcome.objectsSkipped,
+    ...(outcome.pointInTime ? { wal_batches: outcome.pointInTime.batches, wal_transactions: outcome.pointInTime.transactions, wal_up_to: outcome.pointInTime.upTo } : {}) });
   return 0;
 }
 

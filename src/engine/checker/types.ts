@@ -48,6 +48,7 @@ export interface CheckOptions {
 }
 
 export type CheckProblemKind =
+  | 'wal-gap'
   | 'index-unreadable'
   | 'pack-unindexed'
   | 'pack-missing'

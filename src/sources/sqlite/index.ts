@@ -5,16 +5,48 @@ import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../../errors.ts';
-import { nonEmpty, section } from '../../config/fields.ts';
+import { duration, nonEmpty, section } from '../../config/fields.ts';
 import { defineSource, lazySource, type RestoreTarget } from '../descriptor.ts';
 import { SQLITE_ROOT, sqliteDumpNames } from './layout.ts';
+
+const atLeast = (ms: number, what: string) => duration.refine((v) => v >= ms, { error: `${what} must be at least ${ms} ms` });
+
+const replicate = section({
+  interval: atLeast(100, 'interval').optional().describe('How often new WAL frames are read and shipped (default 1s).'),
+  snapshot_interval: atLeast(1000, 'snapshot_interval').optional()
+    .describe('How often a full snapshot starts from the current position (default 1h); restores replay frames from the newest one.'),
+  checkpoint_frames: z.number().int().min(100).max(1_000_000).optional()
+    .describe('Checkpoint (PASSIVE) once the WAL holds this many frames we have shipped (default 1000, SQLite\'s own autocheckpoint).'),
+}).describe('Continuous replication: `lifeboat replicate` (and the daemon) ship the WAL as it is committed; restore --at TIME rebuilds any moment.');
 
 const schema = section({
   type: z.literal('sqlite'),
   path: nonEmpty.describe('The database file; copied consistently while in use.'),
+  replicate: replicate.optional(),
 });
 
 export type SqliteSourceConfig = z.output<typeof schema>;
+
+/** Replication settings with their defaults applied. */
+export interface SqliteReplicationSettings { intervalMs: number; snapshotIntervalMs: number; checkpointFrames: number }
+
+export function sqliteReplicationSettings(cfg: SqliteSourceConfig): SqliteReplicationSettings | undefined {
+  const r = cfg.replicate;
+  if (!r) return undefined;
+  return { intervalMs: r.interval ?? 1000, snapshotIntervalMs: r.snapshotInterval ?? 3_600_000, checkpointFrames: r.checkpointFrames ?? 1000 };
+}
+
+/** The replication machinery (node:sqlite), loaded on first use. */
+export const sqliteReplication = {
+  follower: async (path: string, opts?: { busyTimeoutMs?: number; now?: () => Date }) =>
+    new (await import('./wal-follower.ts')).WalFollower(path, opts),
+  inspectImage: async (path: string) => (await import('./wal-follower.ts')).inspectImage(path),
+  applyFrameBatches: async (path: string, batches: Iterable<import('./wal-apply.ts').FrameBatch>) =>
+    (await import('./wal-apply.ts')).applyFrameBatches(path, batches),
+};
+export type { WalFollower, WalBatch } from './wal-follower.ts';
+export type { FrameBatch } from './wal-apply.ts';
+export { SQLITE_META_PATH, sqliteDumpPath } from './layout.ts';
 
 /** Restore operations on the server (or files) of `cfg`. */
 function restoreTarget(_cfg?: SqliteSourceConfig): RestoreTarget {

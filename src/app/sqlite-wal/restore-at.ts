@@ -1,0 +1,162 @@
+// `restore --job NAME --at TIME` for a replicated SQLite job: the newest replication snapshot at
+// or before TIME (an image of the database at a known WAL position), then every batch of its
+// generation from that position on that was observed at or before TIME, applied page by page.
+// A batch observed at t holds only transactions committed before t, so the result never holds a
+// commit made after TIME, and lacks at most those of the last replication interval before it.
+
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { JobConfig } from '../../config/types.ts';
+import { formatLocalTime } from '../../core/point-in-time.ts';
+import { IntegrityError, NotFoundError } from '../../errors.ts';
+import { blobStream, fileContent, findNode } from '../../engine/restorer/snapshot-walk.ts';
+import type { Repository } from '../../repo/repository-api.ts';
+import type { SnapshotEntry } from '../../repo/types.ts';
+import { listWalFiles, loadWalFile } from '../../repo/wal-files.ts';
+import { SQLITE_META_PATH, sqliteReplication, type FrameBatch } from '../../sources/sqlite/index.ts';
+import { compareTime, jobFilter, matchesFilter } from '../snapshots.ts';
+import { continuityProblems, decodeBatch, parseBatchFileName, type BatchInfo } from './batch-file.ts';
+
+/** The meta file of a replication snapshot: the sqlite source's, plus where in the WAL it stands. */
+export interface ReplicationMeta {
+  engine: 'sqlite';
+  database: string;
+  sqliteVersion: string;
+  pageSize: number;
+  pageCount: number;
+  journalMode: string;
+  size: number;
+  integrity: 'ok';
+  startedAt: string;
+  replication: {
+    generation: string;
+    /** The first batch not in the image. */
+    nextSeq: number;
+    /** The WAL and its last frame the image holds; null when there was no WAL. */
+    position: { salt1: number; salt2: number; frame: number } | null;
+    /** Every transaction in the image committed before this time (also the snapshot's time). */
+    at: string;
+  };
+}
+
+export interface PointInTimeBuild {
+  snapshot: SnapshotEntry;
+  database: string;
+  /** The rebuilt database, integrity_check ok. */
+  path: string;
+  batches: number;
+  transactions: number;
+  /** The newest batch applied was observed then (the snapshot's time without batches). */
+  upTo: Date;
+  cleanup(): Promise<void>;
+}
+
+/** Batches applied per write pass (each loaded, verified and decoded in memory first). */
+const APPLY_GROUP = 32;
+
+export async function buildSqliteAt(repo: Repository, job: JobConfig, at: Date, signal: AbortSignal, workDir?: string): Promise<PointInTimeBuild> {
+  const { snapshot, meta } = await replicationSnapshotAt(repo, job, at, signal);
+  const r = meta.replication;
+  const dir = await mkdtemp(join(workDir ?? tmpdir(), 'lifeboat-sqlite-at-'));
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  try {
+    const path = join(dir, meta.database);
+    await pipeline(Readable.from(await snapshotFile(repo, snapshot, `/${dirname(SQLITE_META_PATH)}/${meta.database}`, signal)), createWriteStream(path), { signal });
+
+    const wanted = await batchesAfter(repo, job.name, r.generation, r.nextSeq, at, signal);
+    checkFollows(meta, wanted);
+    let transactions = 0;
+    for (let i = 0; i < wanted.length; i += APPLY_GROUP) {
+      const group: FrameBatch[] = [];
+      for (const b of wanted.slice(i, i + APPLY_GROUP)) group.push(await loadBatch(repo, job.name, b, signal));
+      transactions += (await sqliteReplication.applyFrameBatches(path, group)).transactions;
+    }
+    await sqliteReplication.inspectImage(path);
+    const last = wanted.at(-1);
+    return { snapshot, database: meta.database, path, batches: wanted.length, transactions, upTo: last ? new Date(last.file.observedMs) : new Date(r.at), cleanup };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
+/** The newest snapshot of the job at or before `at` that carries a replication position. */
+async function replicationSnapshotAt(repo: Repository, job: JobConfig, at: Date, signal: AbortSignal): Promise<{ snapshot: SnapshotEntry; meta: ReplicationMeta }> {
+  const all = (await repo.listSnapshots(signal)).filter((e) => matchesFilter(e, jobFilter(job.name)));
+  const limit = at.toISOString();
+  const candidates = all.filter((e) => compareTime(e.snapshot.time, limit) <= 0).sort((a, b) => compareTime(b.snapshot.time, a.snapshot.time));
+  for (const snapshot of candidates) {
+    const meta = await readMeta(repo, snapshot, signal);
+    if (meta?.replication) return { snapshot, meta };
+  }
+  const oldest = [...all].sort((a, b) => compareTime(a.snapshot.time, b.snapshot.time))[0];
+  throw new NotFoundError(`restore --at ${formatLocalTime(at)}: job ${job.name} has no replication snapshot taken at or before that time` +
+    (oldest ? ` (its oldest snapshot is ${oldest.id.slice(0, 8)} of ${formatLocalTime(new Date(oldest.snapshot.time))})` : ' (it has no snapshot)'),
+    { hint: 'pick a later --at time: point-in-time restores start at the first full snapshot `lifeboat replicate` stored' });
+}
+
+async function readMeta(repo: Repository, snap: SnapshotEntry, signal: AbortSignal): Promise<ReplicationMeta | undefined> {
+  let stream: AsyncIterable<Uint8Array>;
+  try {
+    stream = await snapshotFile(repo, snap, `/${SQLITE_META_PATH}`, signal);
+  } catch (e) {
+    if (e instanceof NotFoundError) return undefined;
+    throw e;
+  }
+  const parts: Uint8Array[] = [];
+  for await (const p of stream) parts.push(p);
+  try {
+    return JSON.parse(Buffer.concat(parts).toString('utf8')) as ReplicationMeta;
+  } catch {
+    return undefined;
+  }
+}
+
+async function snapshotFile(repo: Repository, snap: SnapshotEntry, path: string, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+  const node = await findNode(repo, snap, path, signal);
+  if (!node) throw new NotFoundError(`snapshot ${snap.id.slice(0, 8)}: no file ${path}`);
+  return blobStream(repo, fileContent(node, `restore ${path}`), signal, 3);
+}
+
+interface WantedBatch { name: string; file: BatchInfo }
+
+/** The generation's batches from `fromSeq` observed at or before `at`, in order; a gap is an error. */
+async function batchesAfter(repo: Repository, job: string, generation: string, fromSeq: number, at: Date, signal: AbortSignal): Promise<WantedBatch[]> {
+  const out: WantedBatch[] = [];
+  for (const f of await listWalFiles(repo, job, signal)) {
+    const file = parseBatchFileName(f.name.slice(job.length + 1));
+    if (file && file.generation === generation && file.seq >= fromSeq && file.observedMs <= at.getTime()) out.push({ name: f.name, file });
+  }
+  out.sort((a, b) => a.file.seq - b.file.seq);
+  // Observed times grow with seq: a batch missing from the middle shows as a seq gap, and one
+  // missing right after the snapshot as a first seq above fromSeq.
+  const firstGap = out.length && out[0]!.file.seq !== fromSeq ? [`batches ${fromSeq}–${out[0]!.file.seq - 1} missing`] : [];
+  const problems = [...firstGap, ...continuityProblems(out.map((b) => b.file))];
+  if (problems.length) {
+    throw new IntegrityError(`restore --at: job ${job}'s shipped WAL has a gap: ${problems[0]}; nothing was restored`,
+      { hint: 'restore an earlier time (before the gap), or a later one from a newer full snapshot; lifeboat check lists every gap' });
+  }
+  return out;
+}
+
+function checkFollows(meta: ReplicationMeta, wanted: WantedBatch[]): void {
+  const first = wanted[0]?.file;
+  const pos = meta.replication.position;
+  if (!first || !pos) return;
+  const follows = (first.salt1 === pos.salt1 && first.firstFrame === pos.frame + 1) || (first.salt1 === ((pos.salt1 + 1) >>> 0) && first.firstFrame === 1);
+  if (!follows) throw new IntegrityError(`restore --at: batch ${wanted[0]!.name} does not follow the snapshot's WAL position (frame ${pos.frame}); nothing was restored`);
+}
+
+async function loadBatch(repo: Repository, job: string, b: WantedBatch, signal: AbortSignal): Promise<FrameBatch> {
+  const { header, frames } = decodeBatch(b.name, await loadWalFile(repo, b.name, signal));
+  const f = b.file;
+  if (header.generation !== f.generation || header.seq !== f.seq || header.salt1 !== f.salt1 || header.firstFrame !== f.firstFrame || header.lastFrame !== f.lastFrame) {
+    throw new IntegrityError(`wal/${b.name}: its content does not match its name`);
+  }
+  void job;
+  return { name: `wal/${b.name}`, salt1: header.salt1, salt2: header.salt2, pageSize: header.pageSize, firstFrame: header.firstFrame, lastFrame: header.lastFrame, frames };
+}
