@@ -78,6 +78,7 @@ class Loop {
   private generation: string | undefined;
   private seq = 0;
   private lastSnapshot = 0;
+  private uploading: Promise<void> | undefined;
   private readonly clock: Clock;
   private readonly log: (line: string) => void;
   private readonly req: ReplicationRequest;
@@ -97,9 +98,21 @@ class Loop {
   }
 
   async run(): Promise<void> {
+    try {
+      await this.rounds();
+    } finally {
+      await this.uploading?.catch(() => {});
+    }
+  }
+
+  private async rounds(): Promise<void> {
     const { signal } = this.req;
     while (!signal.aborted) {
-      if (!this.generation) await this.startGeneration();
+      if (!this.generation) {
+        // A new generation's first snapshot must not wait behind the old one's upload.
+        await this.uploading?.catch(() => {});
+        await this.startGeneration();
+      }
       let shipped = 0;
       for (;;) {
         const p = this.follower.poll();
@@ -110,7 +123,7 @@ class Loop {
       }
       if (this.generation) {
         const now = this.clock.now();
-        const snapshotDue = now.getTime() - this.lastSnapshot >= this.settings.snapshotIntervalMs;
+        const snapshotDue = !this.uploading && now.getTime() - this.lastSnapshot >= this.settings.snapshotIntervalMs;
         if (snapshotDue || this.follower.framesInWal() >= this.settings.checkpointFrames) {
           shipped += await this.checkpoint(snapshotDue);
         }
@@ -152,10 +165,16 @@ class Loop {
     await this.snapshot();
   }
 
-  /** The database as of the follower's read transaction, stored as a snapshot of the job in every repository. */
+  /**
+   * The database as of the follower's read transaction, copied now (the backup API reads that
+   * transaction's snapshot) and stored as a snapshot of the job in every repository in the
+   * background, so that shipping goes on while it uploads.
+   */
   private async snapshot(): Promise<void> {
     const at = this.clock.now();
     const pos = this.follower.position();
+    const generation = this.generation!;
+    const nextSeq = this.seq;
     const dir = await mkdtemp(join(tmpdir(), 'lifeboat-sqlite-repl-'));
     try {
       const image = join(dir, 'image.db');
@@ -165,17 +184,27 @@ class Loop {
       const meta: ReplicationMeta = {
         engine: 'sqlite', database: name, sqliteVersion: info.version, pageSize: info.pageSize, pageCount: info.pageCount,
         journalMode: 'wal', size: (await stat(image)).size, integrity: 'ok', startedAt: at.toISOString(),
-        replication: { generation: this.generation!, nextSeq: this.seq, position: pos ?? null, at: at.toISOString() },
+        replication: { generation, nextSeq, position: pos ?? null, at: at.toISOString() },
       };
-      for (const access of this.accesses) {
-        await this.retrying(`snapshot to ${access.location}`, () => runStreamBackup(access, entries(image, this.source.path, meta), {
-          tags: [jobTag(this.job.name), ...this.job.tags, 'engine=sqlite', `db=${name}`], chunker: DUMP_CHUNKER, startedAt: at, time: at,
-        }, this.req.signal));
-      }
       this.lastSnapshot = at.getTime();
-      this.log(`job ${this.job.name}: snapshot of generation ${this.generation} at batch ${this.seq} stored`);
-    } finally {
+      this.uploading = (async () => {
+        try {
+          for (const access of this.accesses) {
+            await this.retrying(`snapshot to ${access.location}`, () => runStreamBackup(access, entries(image, this.source.path, meta), {
+              tags: [jobTag(this.job.name), ...this.job.tags, 'engine=sqlite', `db=${name}`], chunker: DUMP_CHUNKER, startedAt: at, time: at,
+            }, this.req.signal));
+          }
+          this.log(`job ${this.job.name}: snapshot of generation ${generation} at batch ${nextSeq} stored`);
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+          this.uploading = undefined;
+        }
+      })();
+      // Failures are retried inside; only an interruption ends it, and run() awaits that.
+      this.uploading.catch(() => {});
+    } catch (e) {
       await rm(dir, { recursive: true, force: true });
+      throw e;
     }
   }
 
