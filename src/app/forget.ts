@@ -9,6 +9,7 @@ import { pruneOpenRepository, type PruneOutcome, type PruneRequest } from './pru
 import { withRepository, type RepositoryAccess } from './repository-access.ts';
 import { jobFilter, matchesFilter, type SnapshotFilter } from './snapshots.ts';
 import type { JobConfig } from '../config/types.ts';
+import { removeUnneededSqliteWal } from './sqlite-wal/retention.ts';
 
 export interface ForgetRequest {
   policy: RetentionPolicy;
@@ -24,6 +25,8 @@ export interface ForgetRequest {
 }
 
 export interface ForgetOutcome {
+  /** Shipped SQLite WAL batch files removed with the snapshots that needed them. */
+  sqliteWalRemoved?: number;
   /** Empty when snapshots were named explicitly. */
   groups: RetentionGroup[];
   /** Snapshots removed (or, in a dry run, that would be). */
@@ -61,10 +64,13 @@ export async function forgetInOpenRepository(repo: Repository, req: ForgetReques
     groups = applyRetention(all, req.policy, { groupBy: req.groupBy, now: req.now ?? new Date() });
     removed = groups.flatMap((g) => g.remove);
   }
+  let sqliteWalRemoved = 0;
   if (!req.dryRun) {
     for (const e of removed) await repo.removeSnapshot(e.id);
+    // Shipped SQLite WAL that only the removed snapshots needed goes with them.
+    if (removed.length > 0) sqliteWalRemoved = await removeUnneededSqliteWal(repo, signal);
   }
-  const out: ForgetOutcome = { groups, removed };
+  const out: ForgetOutcome = { groups, removed, ...(sqliteWalRemoved ? { sqliteWalRemoved } : {}) };
   if (req.prune) {
     const ignore = req.dryRun ? new Set<string>(removed.map((e) => e.id)) : undefined;
     out.prune = await pruneOpenRepository(repo, { ...req.prune, dryRun: req.dryRun || req.prune.dryRun }, signal, ignore);

@@ -25,6 +25,7 @@ import { computeStatus, type StatusReport } from './status.ts';
 import { NotFoundError } from '../errors.ts';
 import { Notifier } from './notifications/notifier.ts';
 import { makeReport } from './report-run.ts';
+import { ReplicationSupervisor } from './sqlite-wal/supervisor.ts';
 import { renderReport, reportTitle, type ReportPeriod } from './report.ts';
 
 export interface ServicesOptions {
@@ -45,6 +46,8 @@ export class Services {
   readonly history: History;
   readonly runner: Runner;
   readonly notifier: Notifier;
+  /** SQLite jobs with `replicate:` ship their WAL continuously while the daemon runs. */
+  readonly replication: ReplicationSupervisor;
   #config: LoadedConfig;
 
   private constructor(opts: ServicesOptions, config: LoadedConfig) {
@@ -61,6 +64,7 @@ export class Services {
     // After the recorder: a run's notification is built from its complete record.
     this.notifier = new Notifier({ config: () => this.#config, history: this.history, redactor: this.redactor, clock: this.clock, log: this.log, mode: 'background' });
     this.events.subscribe(this.notifier.subscriber());
+    this.replication = new ReplicationSupervisor({ log: this.log, clock: this.clock });
     this.runner = new Runner({
       events: this.events, clock: this.clock, concurrency: config.defaults.concurrency,
       onError: (err, task) => this.log.debug({ err, task: task.key }, 'run ended with an error'),

@@ -41,6 +41,7 @@ export class Daemon {
     this.#schedule();
     this.#scheduler.start();
     this.#catchUp();
+    void s.replication.sync(s.config());
     // Stale backups, low disks and copies falling behind happen between runs too.
     void s.notifier.evaluateAlerts();
     this.#alertTimer = setInterval(() => void s.notifier.evaluateAlerts(), Number(s.env.LIFEBOAT_ALERT_INTERVAL ?? ALERT_INTERVAL_MS));
@@ -65,6 +66,7 @@ export class Daemon {
     }
     this.#schedule();
     this.#refreshRunbook(0);
+    await s.replication.sync(s.config());
     s.log.info({ jobs: s.config().jobs.length, scheduled: this.#scheduler.upcoming().length }, 'config reloaded');
     return true;
   }
@@ -80,7 +82,7 @@ export class Daemon {
     const grace = s.config().defaults.stopTimeout;
     const active = s.runner.active();
     if (active.length > 0) s.log.info({ running: active.map((t) => t.key), grace_ms: grace }, 'stopping: waiting for running work');
-    await s.runner.stop(grace);
+    await Promise.all([s.runner.stop(grace), s.replication.stop()]);
     s.log.info({}, 'daemon stopped');
   }
 

@@ -99,7 +99,7 @@ async function replicationSnapshotAt(repo: Repository, job: JobConfig, at: Date,
     { hint: 'pick a later --at time: point-in-time restores start at the first full snapshot `lifeboat replicate` stored' });
 }
 
-async function readMeta(repo: Repository, snap: SnapshotEntry, signal: AbortSignal): Promise<ReplicationMeta | undefined> {
+export async function readMeta(repo: Repository, snap: SnapshotEntry, signal: AbortSignal): Promise<ReplicationMeta | undefined> {
   let stream: AsyncIterable<Uint8Array>;
   try {
     stream = await snapshotFile(repo, snap, `/${SQLITE_META_PATH}`, signal);
