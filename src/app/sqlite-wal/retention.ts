@@ -19,14 +19,22 @@ export async function removeUnneededSqliteWal(repo: Repository, signal: AbortSig
   }
   if (byJob.size === 0) return 0;
   const snapshots = await repo.listSnapshots(signal);
+  // The snapshots' meta files are read through the index. Anything unreadable could hide the
+  // oldest kept snapshot and make us delete what it needs: then nothing is removed this time.
+  let unreadable = false;
+  await repo.loadIndex(signal, { onUnreadable: () => { unreadable = true; } });
+  if (unreadable) return 0;
   let removed = 0;
   for (const [job, files] of byJob) {
     let oldest: ReplicationMeta['replication'] | undefined;
+    let unsure = false;
     for (const s of snapshots.filter((e) => matchesFilter(e, jobFilter(job)))) {
-      const r = (await readMeta(repo, s, signal))?.replication;
+      const meta = await readMeta(repo, s, signal).catch(() => 'unreadable' as const);
+      if (meta === 'unreadable') { unsure = true; break; }
+      const r = meta?.replication;
       if (r && (!oldest || r.generation < oldest.generation || (r.generation === oldest.generation && r.nextSeq < oldest.nextSeq))) oldest = r;
     }
-    if (!oldest) continue;
+    if (!oldest || unsure) continue;
     for (const f of files) {
       if (f.info.generation < oldest.generation || (f.info.generation === oldest.generation && f.info.seq < oldest.nextSeq)) {
         await removeWalFile(repo, f.name);
