@@ -98,6 +98,11 @@ test('a frame whose checksum does not hold ends what counts, with its whole tran
   holder.exec('COMMIT'); holder.close(); app.close();
 });
 
+test('a missing database is refused, not created', () => {
+  assert.throws(() => new WalFollower(join(dir, 'absent.db')), /database file not found/);
+  assert.throws(() => readFileSync(join(dir, 'absent.db')), /ENOENT/);
+});
+
 test('a database not in WAL mode is refused with the fix named', () => {
   const path = join(dir, 'rollback.db');
   const d = new DatabaseSync(path);

@@ -13,6 +13,7 @@
 // just read with salt-1 + 1. Any other salt change means frames were lost: the caller starts a
 // new generation.
 
+import { existsSync } from 'node:fs';
 import { DatabaseSync, backup } from 'node:sqlite';
 import { SourceError } from '../../errors.ts';
 import { cursorAtStart, readCommitted, readWalHeader, type FrameRun, type WalCursor } from './wal-format.ts';
@@ -44,6 +45,8 @@ export class WalFollower {
     this.walPath = `${path}-wal`;
     this.now = opts.now ?? (() => new Date());
     const timeout = opts.busyTimeoutMs ?? 5000;
+    // Opening a missing file would create an empty database where the application expects its own.
+    if (!existsSync(path)) throw new SourceError(`sqlite replication of ${path}: database file not found`, null, '');
     try {
       this.reader = new DatabaseSync(path, { timeout });
       this.writer = new DatabaseSync(path, { timeout });
