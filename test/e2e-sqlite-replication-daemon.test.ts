@@ -69,6 +69,14 @@ test('the daemon replicates a SQLite job into every repository; forget takes the
   assert.equal(end.code, 0, end.stderr);
   assert.equal(count('end'), rows);
 
+  // A replication snapshot is an ordinary one: restic alone restores a usable database from it.
+  await w.restic(['restore', 'latest', '--target', join(w.dir, 'by-restic')]);
+  const plain = new DatabaseSync(join(w.dir, 'by-restic', 'sqlite', 'app.db'), { readOnly: true });
+  assert.equal((plain.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check, 'ok');
+  const plainRows = (plain.prepare('SELECT count(*) AS n FROM ev').get() as { n: number }).n;
+  plain.close();
+  assert.ok(plainRows > 0 && plainRows <= rows, `${plainRows} rows`);
+
   const snaps = (await w.snapshots()) as unknown as Array<{ time: string }>;
   assert.ok(snaps.length >= 3, `${snaps.length} snapshots`);
   const f = await w.cli(['forget', '--job', 'app']);

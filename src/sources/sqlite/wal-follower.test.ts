@@ -98,6 +98,24 @@ test('a frame whose checksum does not hold ends what counts, with its whole tran
   holder.exec('COMMIT'); holder.close(); app.close();
 });
 
+test('a WAL restarted twice behind our back is reported lost (a new generation follows)', () => {
+  const path = join(dir, 'lost.db');
+  const app = new DatabaseSync(path);
+  app.exec('PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t (id INTEGER PRIMARY KEY)');
+  const f = new WalFollower(path);
+  assert.notEqual(f.lockedStep({ checkpoint: false, reset: true }), 'busy');
+  app.exec('INSERT INTO t VALUES (1)');
+  assert.ok(f.poll().batch);
+  // Replication stops (its read lock goes); the application checkpoints twice, writing between.
+  f.close();
+  for (const id of [2, 3]) {
+    assert.equal((app.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get() as { busy: number }).busy, 0);
+    app.exec(`INSERT INTO t VALUES (${id})`);
+  }
+  assert.match(f.poll().lost ?? '', /WAL restarted .* frames may be missing/);
+  app.close();
+});
+
 test('a missing database is refused, not created', () => {
   assert.throws(() => new WalFollower(join(dir, 'absent.db')), /database file not found/);
   assert.throws(() => readFileSync(join(dir, 'absent.db')), /ENOENT/);
