@@ -33,6 +33,9 @@ import { batchFileName, encodeBatch, newGeneration } from './batch-file.ts';
 import { writeFreshness } from './freshness.ts';
 import type { ReplicationMeta } from './restore-at.ts';
 
+/** Batches (of up to 32 MiB each) shipped before a round checks whether to checkpoint. */
+const MAX_BATCHES_PER_ROUND = 8;
+
 export interface ReplicationRequest {
   config: Config;
   job: string;
@@ -114,14 +117,18 @@ class Loop {
         await this.startGeneration();
       }
       let shipped = 0;
+      let behind = false;
       for (;;) {
         const p = this.follower.poll();
         if (p.lost) { this.lose(p.lost); break; }
         if (!p.batch) break;
         await this.ship(p.batch);
-        shipped++;
+        // A writer faster than one round: let the checkpoint below run, then go on without a pause.
+        if (++shipped >= MAX_BATCHES_PER_ROUND) { behind = true; break; }
       }
-      if (this.generation) {
+      // Our checkpoint step reads the WAL's tail into memory under the write lock: only when the
+      // tail is short, i.e. this round caught up.
+      if (this.generation && !behind) {
         const now = this.clock.now();
         const snapshotDue = !this.uploading && now.getTime() - this.lastSnapshot >= this.settings.snapshotIntervalMs;
         if (snapshotDue || this.follower.framesInWal() >= this.settings.checkpointFrames) {
@@ -130,10 +137,11 @@ class Loop {
       }
       if (this.generation) {
         const shippedAt = this.clock.now();
-        await writeFreshness(this.req.config, this.job.name, { generation: this.generation, shippedAt });
+        // Only a round that read the WAL to its end may say everything before now is shipped.
+        if (!behind) await writeFreshness(this.req.config, this.job.name, { generation: this.generation, shippedAt });
         this.req.onRound?.({ generation: this.generation, batches: shipped, shippedAt });
       }
-      await sleep(this.settings.intervalMs, undefined, { signal }).catch(() => {});
+      if (!behind) await sleep(this.settings.intervalMs, undefined, { signal }).catch(() => {});
     }
   }
 
