@@ -129,9 +129,12 @@ async function batchesAfter(repo: Repository, job: string, generation: string, f
   const out: WantedBatch[] = [];
   for (const f of await listWalFiles(repo, job, signal)) {
     const file = parseBatchFileName(f.name.slice(job.length + 1));
-    if (file && file.generation === generation && file.seq >= fromSeq && file.observedMs <= at.getTime()) out.push({ name: f.name, file });
+    if (file && file.generation === generation && file.seq >= fromSeq) out.push({ name: f.name, file });
   }
   out.sort((a, b) => a.file.seq - b.file.seq);
+  // The prefix observed at or before `at` (observed times grow with seq; the follower keeps them so).
+  const end = out.findIndex((b) => b.file.observedMs > at.getTime());
+  if (end >= 0) out.length = end;
   // Observed times grow with seq: a batch missing from the middle shows as a seq gap, and one
   // missing right after the snapshot as a first seq above fromSeq.
   const firstGap = out.length && out[0]!.file.seq !== fromSeq ? [`batches ${fromSeq}–${out[0]!.file.seq - 1} missing`] : [];

@@ -38,6 +38,7 @@ export class WalFollower {
   private reading = false;
   private cursor: WalCursor | undefined;
   private expect: Expect = { kind: 'any' };
+  private lastObserved = 0;
   private readonly now: () => Date;
 
   constructor(path: string, opts: { busyTimeoutMs?: number; now?: () => Date } = {}) {
@@ -80,7 +81,10 @@ export class WalFollower {
     this.cursor = r.cursor;
     if (!r.run) return {};
     const hd = r.cursor.header;
-    return { batch: { ...r.run, salt1: hd.salt1, salt2: hd.salt2, pageSize: hd.pageSize, observedAt: this.now() } };
+    // Never earlier than the previous batch's (a clock stepped back): restores select by prefix.
+    const observed = Math.max(this.now().getTime(), this.lastObserved);
+    this.lastObserved = observed;
+    return { batch: { ...r.run, salt1: hd.salt1, salt2: hd.salt2, pageSize: hd.pageSize, observedAt: new Date(observed) } };
   }
 
   /**
