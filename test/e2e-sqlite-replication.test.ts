@@ -199,5 +199,13 @@ test('SQLite replication: 10,000 transactions, restores at any moment match the 
   const bad = await w.cli(['check', '--repo', w.repo], { env: { LIFEBOAT_PASSWORD_FILE: w.passwordFile } });
   assert.equal(bad.code, 1, bad.stdout + bad.stderr);
   assert.match(bad.stderr, new RegExp(`sqlite WAL of job app: generation ${victim.split('.')[0]}: batches? ${Number(victim.split('.')[1])}`));
+  // A restore that needs a missing batch refuses, naming the gap: the first batch of the first
+  // generation is needed by any time before the generation's second snapshot.
+  const first = files[0]!;
+  assert.match(first, /^\S+\.0000000000\./);
+  await rm(join(walDir, first));
+  const gap = await w.cli(['restore', '--job', 'app', '--at', new Date(Number(first.split('.').at(-1)) + 1).toISOString(), '--into', join(w.dir, 'gap.db')]);
+  assert.notEqual(gap.code, 0);
+  assert.match(gap.stderr, /shipped WAL has a gap: batches 0–0 missing; nothing was restored/);
   console.log(`10,000 transactions in ${elapsed} ms; ${files.length} batch files; ${salts.size} WALs in the first generation; restores at ${paused.length} pauses and ${midBurst.length} mid-burst times`);
 });

@@ -132,17 +132,18 @@ async function batchesAfter(repo: Repository, job: string, generation: string, f
     if (file && file.generation === generation && file.seq >= fromSeq) out.push({ name: f.name, file });
   }
   out.sort((a, b) => a.file.seq - b.file.seq);
-  // The prefix observed at or before `at` (observed times grow with seq; the follower keeps them so).
+  // The prefix observed at or before `at` (observed times grow with seq; the follower keeps them
+  // so), checked for gaps together with the first batch after it: a batch missing just before
+  // that one may have been observed before `at`, so it counts as needed.
   const end = out.findIndex((b) => b.file.observedMs > at.getTime());
-  if (end >= 0) out.length = end;
-  // Observed times grow with seq: a batch missing from the middle shows as a seq gap, and one
-  // missing right after the snapshot as a first seq above fromSeq.
-  const firstGap = out.length && out[0]!.file.seq !== fromSeq ? [`batches ${fromSeq}–${out[0]!.file.seq - 1} missing`] : [];
-  const problems = [...firstGap, ...continuityProblems(out.map((b) => b.file))];
+  const checked = end >= 0 ? out.slice(0, end + 1) : out;
+  const firstGap = checked.length && checked[0]!.file.seq !== fromSeq ? [`batches ${fromSeq}–${checked[0]!.file.seq - 1} missing`] : [];
+  const problems = [...firstGap, ...continuityProblems(checked.map((b) => b.file))];
   if (problems.length) {
     throw new IntegrityError(`restore --at: job ${job}'s shipped WAL has a gap: ${problems[0]}; nothing was restored`,
       { hint: 'restore an earlier time (before the gap), or a later one from a newer full snapshot; lifeboat check lists every gap' });
   }
+  if (end >= 0) out.length = end;
   return out;
 }
 
