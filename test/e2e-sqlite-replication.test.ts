@@ -207,5 +207,8 @@ test('SQLite replication: 10,000 transactions, restores at any moment match the 
   const gap = await w.cli(['restore', '--job', 'app', '--at', new Date(Number(first.split('.').at(-1)) + 1).toISOString(), '--into', join(w.dir, 'gap.db')]);
   assert.notEqual(gap.code, 0);
   assert.match(gap.stderr, /shipped WAL has a gap: batches 0–0 missing; nothing was restored/);
+  const bad2 = await w.cli(['check', '--repo', w.repo], { env: { LIFEBOAT_PASSWORD_FILE: w.passwordFile } });
+  assert.equal(bad2.code, 1);
+  assert.match(bad2.stderr, new RegExp(`generation ${first.split('.')[0]}: batches 0–0 missing \\(after its oldest snapshot's position\\)`));
   console.log(`10,000 transactions in ${elapsed} ms; ${files.length} batch files; ${salts.size} WALs in the first generation; restores at ${paused.length} pauses and ${midBurst.length} mid-burst times`);
 });

@@ -192,7 +192,7 @@ class Loop {
       const meta: ReplicationMeta = {
         engine: 'sqlite', database: name, sqliteVersion: info.version, pageSize: info.pageSize, pageCount: info.pageCount,
         journalMode: 'wal', size: (await stat(image)).size, integrity: 'ok', startedAt: at.toISOString(),
-        replication: { generation, nextSeq, position: pos ?? null, at: at.toISOString() },
+        replication: { generation, database: name, nextSeq, position: pos ?? null, at: at.toISOString() },
       };
       this.lastSnapshot = at.getTime();
       this.uploading = (async () => {
@@ -200,6 +200,7 @@ class Loop {
           for (const access of this.accesses) {
             await this.retrying(`snapshot to ${access.location}`, () => runStreamBackup(access, entries(image, this.source.path, meta), {
               tags: [jobTag(this.job.name), ...this.job.tags, 'engine=sqlite', `db=${name}`], chunker: DUMP_CHUNKER, startedAt: at, time: at,
+              extra: { lifeboat_sqlite_replication: meta.replication },
             }, this.req.signal));
           }
           this.log(`job ${this.job.name}: snapshot of generation ${generation} at batch ${nextSeq} stored`);

@@ -32,15 +32,19 @@ export interface ReplicationMeta {
   size: number;
   integrity: 'ok';
   startedAt: string;
-  replication: {
-    generation: string;
-    /** The first batch not in the image. */
-    nextSeq: number;
-    /** The WAL and its last frame the image holds; null when there was no WAL. */
-    position: { salt1: number; salt2: number; frame: number } | null;
-    /** Every transaction in the image committed before this time (also the snapshot's time). */
-    at: string;
-  };
+  replication: SnapshotReplication;
+}
+
+export interface SnapshotReplication {
+  generation: string;
+  /** The database file's name in the snapshot (`sqlite/<database>`). */
+  database: string;
+  /** The first batch not in the image. */
+  nextSeq: number;
+  /** The WAL and its last frame the image holds; null when there was no WAL. */
+  position: { salt1: number; salt2: number; frame: number } | null;
+  /** Every transaction in the image committed before this time (also the snapshot's time). */
+  at: string;
 }
 
 export interface PointInTimeBuild {
@@ -59,16 +63,15 @@ export interface PointInTimeBuild {
 const APPLY_GROUP = 32;
 
 export async function buildSqliteAt(repo: Repository, job: JobConfig, at: Date, signal: AbortSignal, workDir?: string): Promise<PointInTimeBuild> {
-  const { snapshot, meta } = await replicationSnapshotAt(repo, job, at, signal);
-  const r = meta.replication;
+  const { snapshot, replication: r } = await replicationSnapshotAt(repo, job, at, signal);
   const dir = await mkdtemp(join(workDir ?? tmpdir(), 'lifeboat-sqlite-at-'));
   const cleanup = () => rm(dir, { recursive: true, force: true });
   try {
-    const path = join(dir, meta.database);
-    await pipeline(Readable.from(await snapshotFile(repo, snapshot, `/${dirname(SQLITE_META_PATH)}/${meta.database}`, signal)), createWriteStream(path), { signal });
+    const path = join(dir, r.database);
+    await pipeline(Readable.from(await snapshotFile(repo, snapshot, `/${dirname(SQLITE_META_PATH)}/${r.database}`, signal)), createWriteStream(path), { signal });
 
     const wanted = await batchesAfter(repo, job.name, r.generation, r.nextSeq, at, signal);
-    checkFollows(meta, wanted);
+    checkFollows(r, wanted);
     let transactions = 0;
     for (let i = 0; i < wanted.length; i += APPLY_GROUP) {
       const group: FrameBatch[] = [];
@@ -77,43 +80,35 @@ export async function buildSqliteAt(repo: Repository, job: JobConfig, at: Date, 
     }
     await sqliteReplication.inspectImage(path);
     const last = wanted.at(-1);
-    return { snapshot, database: meta.database, path, batches: wanted.length, transactions, upTo: last ? new Date(last.file.observedMs) : new Date(r.at), cleanup };
+    return { snapshot, database: r.database, path, batches: wanted.length, transactions, upTo: last ? new Date(last.file.observedMs) : new Date(r.at), cleanup };
   } catch (e) {
     await cleanup();
     throw e;
   }
 }
 
-/** The newest snapshot of the job at or before `at` that carries a replication position. */
-async function replicationSnapshotAt(repo: Repository, job: JobConfig, at: Date, signal: AbortSignal): Promise<{ snapshot: SnapshotEntry; meta: ReplicationMeta }> {
-  const all = (await repo.listSnapshots(signal)).filter((e) => matchesFilter(e, jobFilter(job.name)));
-  const limit = at.toISOString();
-  const candidates = all.filter((e) => compareTime(e.snapshot.time, limit) <= 0).sort((a, b) => compareTime(b.snapshot.time, a.snapshot.time));
-  for (const snapshot of candidates) {
-    const meta = await readMeta(repo, snapshot, signal);
-    if (meta?.replication) return { snapshot, meta };
-  }
-  const oldest = [...all].sort((a, b) => compareTime(a.snapshot.time, b.snapshot.time))[0];
-  throw new NotFoundError(`restore --at ${formatLocalTime(at)}: job ${job.name} has no replication snapshot taken at or before that time` +
-    (oldest ? ` (its oldest snapshot is ${oldest.id.slice(0, 8)} of ${formatLocalTime(new Date(oldest.snapshot.time))})` : ' (it has no snapshot)'),
-    { hint: 'pick a later --at time: point-in-time restores start at the first full snapshot `lifeboat replicate` stored' });
+/**
+ * The replication facts of a snapshot, from the snapshot file itself (`lifeboat_sqlite_replication`,
+ * which restic ignores): read without the index, so retention and check need none. The same facts
+ * are in the snapshot's `sqlite/lifeboat-meta.json` for people and scripts.
+ */
+export function replicationOf(e: SnapshotEntry): SnapshotReplication | undefined {
+  const r = e.snapshot.lifeboat_sqlite_replication as SnapshotReplication | undefined;
+  if (!r || typeof r !== 'object' || typeof r.generation !== 'string' || typeof r.nextSeq !== 'number' || typeof r.database !== 'string') return undefined;
+  return r;
 }
 
-export async function readMeta(repo: Repository, snap: SnapshotEntry, signal: AbortSignal): Promise<ReplicationMeta | undefined> {
-  let stream: AsyncIterable<Uint8Array>;
-  try {
-    stream = await snapshotFile(repo, snap, `/${SQLITE_META_PATH}`, signal);
-  } catch (e) {
-    if (e instanceof NotFoundError) return undefined;
-    throw e;
-  }
-  const parts: Uint8Array[] = [];
-  for await (const p of stream) parts.push(p);
-  try {
-    return JSON.parse(Buffer.concat(parts).toString('utf8')) as ReplicationMeta;
-  } catch {
-    return undefined;
-  }
+/** The newest snapshot of the job at or before `at` that carries a replication position. */
+async function replicationSnapshotAt(repo: Repository, job: JobConfig, at: Date, signal: AbortSignal): Promise<{ snapshot: SnapshotEntry; replication: SnapshotReplication }> {
+  const all = (await repo.listSnapshots(signal)).filter((e) => matchesFilter(e, jobFilter(job.name)));
+  const limit = at.toISOString();
+  const candidates = all.filter((e) => compareTime(e.snapshot.time, limit) <= 0 && replicationOf(e))
+    .sort((a, b) => compareTime(b.snapshot.time, a.snapshot.time));
+  if (candidates[0]) return { snapshot: candidates[0], replication: replicationOf(candidates[0])! };
+  const oldest = all.filter((e) => replicationOf(e)).sort((a, b) => compareTime(a.snapshot.time, b.snapshot.time))[0];
+  throw new NotFoundError(`restore --at ${formatLocalTime(at)}: job ${job.name} has no replication snapshot taken at or before that time` +
+    (oldest ? ` (its oldest is ${oldest.id.slice(0, 8)} of ${formatLocalTime(new Date(oldest.snapshot.time))})` : ' (it has none)'),
+    { hint: 'pick a later --at time: point-in-time restores start at the first full snapshot `lifeboat replicate` stored' });
 }
 
 async function snapshotFile(repo: Repository, snap: SnapshotEntry, path: string, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
@@ -147,9 +142,9 @@ async function batchesAfter(repo: Repository, job: string, generation: string, f
   return out;
 }
 
-function checkFollows(meta: ReplicationMeta, wanted: WantedBatch[]): void {
+function checkFollows(r: SnapshotReplication, wanted: WantedBatch[]): void {
   const first = wanted[0]?.file;
-  const pos = meta.replication.position;
+  const pos = r.position;
   if (!first || !pos) return;
   const follows = (first.salt1 === pos.salt1 && first.firstFrame === pos.frame + 1) || (first.salt1 === ((pos.salt1 + 1) >>> 0) && first.firstFrame === 1);
   if (!follows) throw new IntegrityError(`restore --at: batch ${wanted[0]!.name} does not follow the snapshot's WAL position (frame ${pos.frame}); nothing was restored`);
