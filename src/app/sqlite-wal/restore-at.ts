@@ -60,7 +60,7 @@ export interface PointInTimeBuild {
 }
 
 /** Batches applied per write pass (each loaded, verified and decoded in memory first). */
-const APPLY_GROUP = 32;
+const APPLY_GROUP = 4;
 
 export async function buildSqliteAt(repo: Repository, job: JobConfig, at: Date, signal: AbortSignal, workDir?: string): Promise<PointInTimeBuild> {
   const { snapshot, replication: r } = await replicationSnapshotAt(repo, job, at, signal);
