@@ -123,3 +123,9 @@ export const postgres = defineSource({
     },
   },
 });
+
+/** A server Lifeboat builds from a base backup and runs (restore to a point in time, standby). */
+export const postgresServer = () => import('./server.ts');
+export type { ServerUser, ReplayState, RecoveryMode } from './server.ts';
+/** The OS user a server built by Lifeboat runs as when Lifeboat is root. */
+export const DEFAULT_OS_USER = 'postgres';
