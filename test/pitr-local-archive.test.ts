@@ -18,6 +18,8 @@ import { freePort } from './support/redis-server.ts';
 import { restoreToPointInTime } from '../src/app/pitr/restore-to-time.ts';
 import type { RecoverySource } from '../src/app/pitr/recovery-source.ts';
 import { postgresServer } from '../src/sources/postgres/index.ts';
+import { createStandby, promoteStandby, standbyStatus } from '../src/app/pitr/standby.ts';
+import { readStandbys } from '../src/app/pitr/standby-registry.ts';
 
 const user = { osUser: 'postgres', binDir: PG_BIN };
 let dir = '';
@@ -100,4 +102,35 @@ test('a target after the end of the archive is explained', async () => {
   built.push(dataDir);
   await assert.rejects(restoreToPointInTime(source, { target: { at: new Date(Date.now() + 60_000) }, dataDir, user, port: await freePort(), start: true, timeoutS: 120 }),
     (e: Error & { hint?: string }) => /the archive ends before/.test(e.message) && /--at latest/.test(e.hint ?? ''));
+});
+
+test('a standby follows the archive, reports its lag, and is promoted to take writes', async () => {
+  const dataDir = join(dir, 'standby');
+  const stateDir = join(dir, 'state');
+  const port = await freePort();
+  built.push(dataDir);
+  const record = await createStandby(source, { dataDir, port, user, stateDir, timeoutS: 120 });
+  assert.deepEqual((await readStandbys(stateDir)).map((r) => [r.job, r.dataDir, r.port]), [['db', dataDir, port]]);
+  await primary.query('INSERT INTO t (id) VALUES (6)');
+  await switchWalAndWaitArchived(primary);
+  const deadline = Date.now() + 20_000;
+  while (!(await rows(port).catch((): number[] => [])).includes(6)) {
+    assert.ok(Date.now() < deadline, 'the standby replays the newly archived segment within 2 × archive_timeout');
+    await sleep(200);
+  }
+  const st = await standbyStatus(record, source.newestArchivedSegment);
+  assert.equal(st.state, 'replaying');
+  assert.equal(st.caughtUp, true, JSON.stringify(st));
+  assert.equal(st.lagSeconds, 0);
+
+  const promoted = await promoteStandby(dataDir, user, stateDir, 60);
+  assert.ok(promoted.timeline >= 2, `timeline ${promoted.timeline}`);
+  const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+  await c.connect();
+  await c.query('INSERT INTO t (id) VALUES (100)');
+  await c.end();
+  assert.deepEqual(await rows(port), [1, 2, 3, 4, 5, 6, 100]);
+  const [r] = await readStandbys(stateDir);
+  assert.ok(r?.promotedAt && r.timeline === promoted.timeline);
+  assert.equal((await standbyStatus(r, source.newestArchivedSegment)).state, 'promoted');
 });

@@ -211,16 +211,6 @@ export async function replayState(dir: string, user: ServerUser, signal?: AbortS
   };
 }
 
-/**
- * The log-and-segment part of the WAL file holding `lsn` (the last 16 hex digits of its name),
- * comparable as text across timelines.
- */
-export function walSegmentOf(lsn: string, segmentBytes: number): string {
-  const [hi, lo] = lsn.split('/').map((h) => parseInt(h, 16));
-  const hex = (n: number) => n.toString(16).toUpperCase().padStart(8, '0');
-  return hex(hi) + hex(Math.floor(lo / segmentBytes));
-}
-
 /** How the data directory looks, to tell a usable one from a stray path. */
 export async function isDataDir(dir: string): Promise<boolean> {
   try {
