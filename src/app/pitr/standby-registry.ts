@@ -13,6 +13,8 @@ export interface StandbyRecord {
   binDir?: string;
   createdAt: string;
   baseBackup: string;
+  /** When that base backup became consistent (ISO): the lag's reference before any commit is replayed. */
+  baseBackupStopTime?: string;
   promotedAt?: string;
   timeline?: number;
 }

@@ -29,7 +29,7 @@ export async function createStandby(source: RecoverySource, opts: StandbyOptions
   await server.startServer(dataDir, opts.user, opts.timeoutS ?? 3600, opts.signal);
   const record: StandbyRecord = {
     job: source.job, dataDir, port: opts.port, osUser: opts.user.osUser, ...(opts.user.binDir ? { binDir: opts.user.binDir } : {}),
-    createdAt: new Date().toISOString(), baseBackup: built.baseBackup.snapshotId,
+    createdAt: new Date().toISOString(), baseBackup: built.baseBackup.snapshotId, baseBackupStopTime: built.baseBackup.stopTime.toISOString(),
   };
   await saveStandby(opts.stateDir, record);
   return record;
@@ -82,7 +82,8 @@ export interface StandbyStatus {
 }
 
 export async function standbyStatus(record: StandbyRecord, newestArchived: (signal?: AbortSignal) => Promise<string | undefined>,
-  baseBackupEnd?: Date, signal?: AbortSignal): Promise<StandbyStatus> {
+  signal?: AbortSignal): Promise<StandbyStatus> {
+  const baseBackupEnd = record.baseBackupStopTime ? new Date(record.baseBackupStopTime) : undefined;
   const server = await postgresServer();
   const user: ServerUser = { osUser: record.osUser, ...(record.binDir ? { binDir: record.binDir } : {}) };
   if (!(await server.serverRunning(record.dataDir, user))) return { record, state: record.promotedAt ? 'promoted' : 'stopped' };
