@@ -1,0 +1,70 @@
+// PostgreSQL's side of continuous archiving: `wal-push` is the archive_command, `wal-fetch` the
+// restore_command, `wal setup` prints the postgresql.conf lines. Exit codes are what PostgreSQL
+// reads: 0 archived/fetched; wal-fetch 1 "no such file" (a normal answer during recovery), 2
+// any other failure; wal-push non-zero on any failure (PostgreSQL keeps the file and retries).
+
+import type { Command } from '../command.ts';
+import { loadConfigFor } from '../job-access.ts';
+import { UsageError } from '../../errors.ts';
+import { fetchWalFile, walPush } from '../../app/wal/archive.ts';
+
+const JOB_OPTION = { job: { type: 'string' } } as const;
+
+function jobOf(values: Record<string, unknown>, verb: string): string {
+  const job = values.job;
+  if (typeof job !== 'string' || job === '') throw new UsageError(`${verb}: --job NAME is required`);
+  return job;
+}
+
+export const walPushCommand: Command = {
+  name: 'wal-push',
+  summary: 'archive one WAL file into every repository of a job (PostgreSQL archive_command)',
+  usage: ['Usage: lifeboat [--config FILE] wal-push --job NAME PATH', '',
+    "PostgreSQL's archive_command: archive_command = 'lifeboat wal-push --job NAME %p'.",
+    'Stores the file as wal/NAME/FILE in each of the job\'s repositories (compressed, encrypted)',
+    'and exits 0 only once every repository holds it. A file already archived with the same',
+    'content is fine; with different content wal-push fails and names the file and repository.'].join('\n'),
+  options: JOB_OPTION,
+  async run(ctx, { values, positionals }) {
+    const job = jobOf(values, 'wal-push');
+    if (positionals.length !== 1) throw new UsageError('wal-push: expected exactly one PATH (PostgreSQL\'s %p)');
+    const config = await loadConfigFor(ctx);
+    const out = await walPush(config, job, positionals[0]!, ctx.signal);
+    ctx.say(`${out.file}: ${out.repositories.map((r) => `${r.name} ${r.result}`).join(', ')}`);
+    ctx.json({ message_type: 'wal-push', file: out.file, repositories: out.repositories });
+  },
+};
+
+export const walFetchCommand: Command = {
+  name: 'wal-fetch',
+  summary: 'fetch one archived WAL file (PostgreSQL restore_command)',
+  usage: ['Usage: lifeboat [--config FILE] wal-fetch --job NAME FILE DEST', '',
+    "PostgreSQL's restore_command: restore_command = 'lifeboat wal-fetch --job NAME %f %p'.",
+    'Writes FILE from the first of the job\'s repositories that holds it to DEST (atomically).',
+    'Exit status: 0 fetched; 1 no repository holds FILE; 2 another failure (named on stderr).'].join('\n'),
+  options: JOB_OPTION,
+  async run(ctx, { values, positionals }) {
+    const job = jobOf(values, 'wal-fetch');
+    if (positionals.length !== 2) throw new UsageError('wal-fetch: expected FILE and DEST (PostgreSQL\'s %f %p)');
+    const [file, dest] = positionals as [string, string];
+    let out;
+    try {
+      out = await fetchWalFile(await loadConfigFor(ctx), job, file, dest, ctx.signal);
+    } catch (e) {
+      ctx.io.stderr.write(`lifeboat: wal-fetch ${file}: ${(e as Error).message}\n`);
+      return 2;
+    }
+    for (const e of out.errors) ctx.io.stderr.write(`lifeboat: wal-fetch ${file}: warning: ${e}\n`);
+    if (out.found) {
+      ctx.json({ message_type: 'wal-fetch', file, repository: out.repository, bytes: out.bytes });
+      return 0;
+    }
+    if (out.errors.length > 0) {
+      ctx.io.stderr.write(`lifeboat: wal-fetch ${file}: not found in a repository that answered, and ${out.errors.length} could not be read\n`);
+      return 2;
+    }
+    // PostgreSQL probes for files that do not exist: one quiet line, exit 1.
+    ctx.io.stderr.write(`lifeboat: wal-fetch ${file}: not archived\n`);
+    return 1;
+  },
+};
