@@ -18,6 +18,7 @@
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { readRepositorySize } from '../app/api-queries.ts';
+import { standbyReport } from '../app/pitr/standby-report.ts';
 import type { RunEvent } from '../app/events.ts';
 import type { RunRecord } from '../app/history/store.ts';
 import type { Services } from '../app/services.ts';
@@ -122,6 +123,21 @@ export function createMetrics(services: Services, opts: MetricsOptions = {}): Se
     (j) => j.achievedRtoSeconds);
   jobGauge('lifeboat_job_rto_target_seconds', "The job's RTO target (its rto).", (j) => j.rtoSeconds);
   jobGauge('lifeboat_job_running', "1 while the job's cycle (backup, copies, retention) is queued or running in this process.", (j) => (j.running ? 1 : 0));
+
+  new Gauge({
+    name: 'lifeboat_standby_replay_lag_seconds',
+    help: "Replay lag of the job's standbys built by `lifeboat standby` (the largest if several): 0 when a standby has replayed the newest archived WAL segment, else now minus the commit time of the last transaction it replayed.",
+    labelNames: ['job'], registers: [registry],
+    async collect() {
+      this.reset();
+      // Only standbys registered in the state directory: none, no repository is opened.
+      const lags = new Map<string, number>();
+      for (const s of await standbyReport(services.config(), services.env, closing.signal)) {
+        if (s.state === 'replaying' && s.lagSeconds !== undefined) lags.set(s.record.job, Math.max(lags.get(s.record.job) ?? 0, s.lagSeconds));
+      }
+      for (const [job, lag] of lags) this.set({ job }, lag);
+    },
+  });
 
   new Counter({
     name: 'lifeboat_job_runs_total', help: 'Finished runs of a job by kind (backup, copy, forget…) and status, from the run history.',
