@@ -5,7 +5,9 @@
 // the restored server's new timeline into the very archive it restores from (several restores
 // would each make a timeline 2 and collide there). Re-enabling it is a deliberate step (runbook).
 
-import { postgresServer, type RecoveryMode, type ServerUser } from '../../sources/postgres/index.ts';
+import { DEFAULT_OS_USER, postgresServer, type RecoveryMode, type ServerUser } from '../../sources/postgres/index.ts';
+
+export { DEFAULT_OS_USER, type ServerUser };
 import { chooseBaseBackup, recoveryTargetTime, type BaseBackupRef, type RecoveryTarget } from './base-backup-choice.ts';
 import type { RecoverySource } from './recovery-source.ts';
 

@@ -10,7 +10,7 @@ import { formatLocalTime } from '../../core/point-in-time.ts';
 import { restoreToPointInTime } from '../../app/pitr/restore-to-time.ts';
 import { openJobRecoverySource } from '../../app/pitr/job-source.ts';
 import type { BaseBackupRef, RecoveryTarget } from '../../app/pitr/base-backup-choice.ts';
-import { DEFAULT_OS_USER, type ServerUser } from '../../sources/postgres/index.ts';
+import { DEFAULT_OS_USER, type ServerUser } from '../../app/pitr/build-data-dir.ts';
 
 export const PITR_USAGE = [
   '       lifeboat [--config FILE] restore --job NAME --at TIME|latest --data-dir DIR [--start --port P]',
