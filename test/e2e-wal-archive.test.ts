@@ -96,6 +96,15 @@ test('PostgreSQL archives through wal-push; a base backup runs while writes cont
   }
   assert.ok(compared >= 3, `compared ${compared} segments`);
 
+  // Freshness for the metrics and the stale alert: the newest acknowledged segment, seconds ago.
+  const { walFreshness } = await import('../src/app/wal/freshness.ts');
+  const { loadConfigFile } = await import('../src/app/config-file.ts');
+  const config = await loadConfigFile(cfg, process.env);
+  const fresh = await walFreshness(config, config.jobs[0]!);
+  assert.ok(fresh?.lastArchivedAt, JSON.stringify(fresh));
+  assert.ok(Date.now() - fresh.lastArchivedAt.getTime() < 60_000, fresh.lastArchivedAt.toISOString());
+  assert.ok(fresh.file! >= last && /^[0-9A-F]{24}$/.test(fresh.file!), fresh.file);
+
   // restic reads base.tar (with the manifest) and the info file; restic check --read-data passes
   // with the wal/ folder beside its own.
   const tarList = (await run('sh', ['-c', `restic -r ${ws.repo} --password-file ${ws.passwordFile} --no-cache dump latest /postgres/base.tar | tar -t`], { maxBuffer: 64 << 20 })).stdout;

@@ -13,6 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../../errors.ts';
 import type { Config } from '../../config/types.ts';
 import { walFileKind } from '../../core/wal-names.ts';
+import { recordArchived } from './freshness.ts';
 import { acknowledgeFromSpool, sha256Hex as sha256, walSpoolDir, type SpoolRecord } from './spool.ts';
 import { checkWalFileName, openJobWalRepositories, pushWalFile, requireWalJob, type OpenWalRepository } from './archive.ts';
 
@@ -63,6 +64,9 @@ export async function walPushBatched(config: Config, jobName: string, path: stri
       }) : []),
     ];
     await runLimited(tasks, Math.max(1, opts.parallel));
+    // Freshness for metrics and alerts: best effort, the files themselves are safe already.
+    const newest = [file, ...ahead].filter((f) => walFileKind(f) === 'segment').sort().at(-1) ?? file;
+    await recordArchived(repos, job.name, newest, new Date(), opts.signal).catch(() => {});
     await forgetVanished(spool, pgWal).catch(() => {});
     return { file, how: 'pushed', repositories: mine, ahead: ahead.sort() };
   } finally {
