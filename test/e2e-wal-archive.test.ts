@@ -96,6 +96,15 @@ test('PostgreSQL archives through wal-push; a base backup runs while writes cont
   }
   assert.ok(compared >= 3, `compared ${compared} segments`);
 
+  // Freshness for the metrics and the stale alert: the newest acknowledged segment, seconds ago.
+  const { walFreshness } = await import('../src/app/wal/freshness.ts');
+  const { loadConfigFile } = await import('../src/app/config-file.ts');
+  const config = await loadConfigFile(cfg, process.env);
+  const fresh = await walFreshness(config, config.jobs[0]!);
+  assert.ok(fresh?.lastArchivedAt, JSON.stringify(fresh));
+  assert.ok(Date.now() - fresh.lastArchivedAt.getTime() < 60_000, fresh.lastArchivedAt.toISOString());
+  assert.ok(fresh.file! >= last && /^[0-9A-F]{24}$/.test(fresh.file!), fresh.file);
+
   // restic reads base.tar (with the manifest) and the info file; restic check --read-data passes
   // with the wal/ folder beside its own.
   const tarList = (await run('sh', ['-c', `restic -r ${ws.repo} --password-file ${ws.passwordFile} --no-cache dump latest /postgres/base.tar | tar -t`], { maxBuffer: 64 << 20 })).stdout;
@@ -110,7 +119,7 @@ test('PostgreSQL archives through wal-push; a base backup runs while writes cont
 test('wal-push: the same file again succeeds; the same name with other content fails naming file and repository; wal-fetch of a missing file exits 1', async () => {
   const seg = await switchWalAndWaitArchived(pg);
   const path = join(pg.dataDir, 'pg_wal', seg);
-  const again = await ws.cli(['wal-push', '--job', 'pg', path]);
+  const again = await ws.cli(['wal-push', '--job', 'pg', '--batch', '1', path]);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, new RegExp(`${seg}: main same`));
 
@@ -133,4 +142,56 @@ test('wal-push: the same file again succeeds; the same name with other content f
   assert.equal(history.code, 1, history.stderr);
   const notWal = await ws.cli(['wal-fetch', '--job', 'pg', '../../etc/passwd', join(ws.dir, 'nope')]);
   assert.equal(notWal.code, 2);
+});
+
+test('retention removes the WAL older than the oldest kept base backup; check finds a missing segment and names the range it breaks; --read-data finds a damaged file', async () => {
+  await pg.query(`INSERT INTO t (pad) SELECT repeat('y', 500) FROM generate_series(1, 5000)`);
+  await switchWalAndWaitArchived(pg);
+  const b = await ws.cli(['backup', '--job', 'pg']);
+  assert.equal(b.code, 0, b.stderr);
+  for (let i = 0; i < 3; i++) {
+    await pg.query(`INSERT INTO t (pad) SELECT repeat('z', 500) FROM generate_series(1, 2000)`);
+    await switchWalAndWaitArchived(pg);
+  }
+  const walDir = join(ws.repo, 'wal', 'pg');
+  const list = async () => (await run('ls', [walDir])).stdout.split('\n').filter(Boolean);
+  const { listBaseBackups } = await import('../src/app/wal/base-backups.ts');
+  const access = { location: ws.repo, password: { kind: 'file' as const, path: ws.passwordFile } };
+  const [older, newer] = await listBaseBackups(access, 'pg', AbortSignal.timeout(60_000));
+  assert.ok(older && newer && older.info.startSegment < newer.info.startSegment);
+
+  const ok = await ws.cli(['check', '--job', 'pg']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /WAL of job pg: \d+ files, newest [0-9A-F]{24}, 2 base backups: no gaps/);
+
+  const beforeForget = await list();
+  assert.ok(beforeForget.some((f) => f.slice(0, 24) < newer.info.startSegment));
+  const f = await ws.cli(['forget', '--job', 'pg', '--keep-last', '1']);
+  assert.equal(f.code, 0, f.stderr);
+  assert.match(f.stdout, /removed 1 snapshot/);
+  assert.match(f.stdout, /removed \d+ WAL files? no kept base backup needs/);
+  const afterForget = await list();
+  assert.deepEqual(afterForget.filter((x) => x.slice(0, 24) < newer.info.startSegment), [], 'nothing older than the kept base backup is left');
+  assert.deepEqual(afterForget, beforeForget.filter((x) => x.slice(0, 24) >= newer.info.startSegment), 'everything from its start segment on is kept');
+  assert.ok(afterForget.includes(newer.info.startSegment));
+  await ws.restic(['check']);
+
+  // A segment after the base backup goes missing: check names the range and the backup.
+  const segs = afterForget.filter((x) => /^[0-9A-F]{24}$/.test(x) && x > newer.info.stopSegment);
+  assert.ok(segs.length >= 2, segs.join(' '));
+  const victim = segs[0]!;
+  await run('rm', ['-f', join(walDir, victim)]);
+  const gap = await ws.cli(['check', '--job', 'pg']);
+  assert.equal(gap.code, 1, gap.stdout + gap.stderr);
+  assert.match(gap.stderr, new RegExp(`error: WAL of job pg: missing ${victim}: base backup ${newer.id.slice(0, 8)} \\(.*\\) cannot be restored past [0-9A-F]{24}`));
+
+  // Damage inside a stored file shows with --read-data only.
+  const damaged = segs[1]!;
+  const bytes = await readFile(join(walDir, damaged));
+  bytes[bytes.length - 40] = bytes[bytes.length - 40]! ^ 0x01;
+  await run('chmod', ['u+w', join(walDir, damaged)]);
+  await writeFile(join(walDir, damaged), bytes);
+  const rd = await ws.cli(['check', '--job', 'pg', '--read-data']);
+  assert.equal(rd.code, 1);
+  assert.match(rd.stderr, new RegExp(`error: WAL of job pg: ${damaged}: `));
 });

@@ -24,6 +24,7 @@ const EXPECTED = [
   'lifeboat_job_running', 'lifeboat_repository_bytes', 'lifeboat_repository_free_bytes', 'lifeboat_standby_replay_lag_seconds',
   'lifeboat_repository_check_last_success_timestamp_seconds', 'lifeboat_build_info', 'lifeboat_alert_firing',
   'lifeboat_drill_last_success_timestamp_seconds', 'lifeboat_drill_rto_seconds', 'lifeboat_job_rto_target_seconds',
+  'lifeboat_wal_last_archived_timestamp_seconds', 'lifeboat_wal_archive_lag_seconds',
 ];
 
 let ws: ServerWorkspace;

@@ -3,10 +3,13 @@
 // reads: 0 archived/fetched; wal-fetch 1 "no such file" (a normal answer during recovery), 2
 // any other failure; wal-push non-zero on any failure (PostgreSQL keeps the file and retries).
 
+import { basename } from 'node:path';
 import type { Command } from '../command.ts';
-import { loadConfigFor } from '../job-access.ts';
 import { UsageError } from '../../errors.ts';
-import { fetchWalFile, walPush } from '../../app/wal/archive.ts';
+import { acknowledgeFromSpool, walSpoolDir } from '../../app/wal/spool.ts';
+
+// Loaded only when needed: a spooled wal-push never loads the config or opens a repository.
+const loadConfigFor = async (...a: Parameters<typeof import('../job-access.ts').loadConfigFor>) => (await import('../job-access.ts')).loadConfigFor(...a);
 
 const JOB_OPTION = { job: { type: 'string' } } as const;
 
@@ -16,6 +19,13 @@ function jobOf(values: Record<string, unknown>, verb: string): string {
   return job;
 }
 
+function count(v: unknown, name: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--${name} must be a whole number from 1 to 64`);
+  return n;
+}
+
 export const walPushCommand: Command = {
   name: 'wal-push',
   summary: 'archive one WAL file into every repository of a job (PostgreSQL archive_command)',
@@ -23,15 +33,31 @@ export const walPushCommand: Command = {
     "PostgreSQL's archive_command: archive_command = 'lifeboat wal-push --job NAME %p'.",
     'Stores the file as wal/NAME/FILE in each of the job\'s repositories (compressed, encrypted)',
     'and exits 0 only once every repository holds it. A file already archived with the same',
-    'content is fine; with different content wal-push fails and names the file and repository.'].join('\n'),
-  options: JOB_OPTION,
+    'content is fine; with different content wal-push fails and names the file and repository.',
+    '',
+    'To keep up with a busy server, each call also pushes other segments PostgreSQL has marked',
+    'ready (pg_wal/archive_status), in parallel, and records their hashes in a spool in the state',
+    'directory; PostgreSQL\'s later call for one of them returns at once if the file still matches.',
+    '      --batch N      files pushed per call at most, this one included (default 8; 1: no batching)',
+    '      --parallel N   files pushed at once (default 2)'].join('\n'),
+  options: { ...JOB_OPTION, batch: { type: 'string' }, parallel: { type: 'string' } },
   async run(ctx, { values, positionals }) {
     const job = jobOf(values, 'wal-push');
     if (positionals.length !== 1) throw new UsageError('wal-push: expected exactly one PATH (PostgreSQL\'s %p)');
+    const path = positionals[0]!;
+    if (await acknowledgeFromSpool(walSpoolDir(job, ctx.io.env), path)) {
+      ctx.say(`${path}: archived earlier (spool)`);
+      ctx.json({ message_type: 'wal-push', file: basename(path), how: 'spooled', repositories: [], ahead: [] });
+      return;
+    }
     const config = await loadConfigFor(ctx);
-    const out = await walPush(config, job, positionals[0]!, ctx.signal);
-    ctx.say(`${out.file}: ${out.repositories.map((r) => `${r.name} ${r.result}`).join(', ')}`);
-    ctx.json({ message_type: 'wal-push', file: out.file, repositories: out.repositories });
+    const { walPushBatched } = await import('../../app/wal/push-batch.ts');
+    const out = await walPushBatched(config, job, path, {
+      batch: count(values.batch, 'batch', 8), parallel: count(values.parallel, 'parallel', 2), env: ctx.io.env, signal: ctx.signal,
+    });
+    const where = out.how === 'spooled' ? 'archived earlier (spool)' : out.repositories.map((r) => `${r.name} ${r.result}`).join(', ');
+    ctx.say(`${out.file}: ${where}${out.ahead.length ? `; pushed ahead: ${out.ahead.join(' ')}` : ''}`);
+    ctx.json({ message_type: 'wal-push', file: out.file, how: out.how, repositories: out.repositories, ahead: out.ahead });
   },
 };
 
@@ -49,6 +75,7 @@ export const walFetchCommand: Command = {
     const [file, dest] = positionals as [string, string];
     let out;
     try {
+      const { fetchWalFile } = await import('../../app/wal/archive.ts');
       out = await fetchWalFile(await loadConfigFor(ctx), job, file, dest, ctx.signal);
     } catch (e) {
       ctx.io.stderr.write(`lifeboat: wal-fetch ${file}: ${(e as Error).message}\n`);
