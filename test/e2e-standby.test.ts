@@ -85,3 +85,14 @@ test('a standby follows within 2 × archive_timeout; promoted after the primary 
   assert.ok(promoted.timeline >= 2);
   console.log(`standby followed in ${followedS.toFixed(1)} s`);
 });
+
+test('the runbook carries the failover procedure for the WAL job, with the commands used above', async () => {
+  const r = await ws.cli(['runbook', '--no-repositories']);
+  assert.equal(r.code, 0, r.stderr);
+  const section = r.stdout.slice(r.stdout.indexOf('### Point in time and failover (WAL archive)'));
+  assert.ok(section.length > 100, 'the section is there');
+  for (const text of ["restore --job pg --at 'YYYY-MM-DD HH:MM:SS' --data-dir", 'restore --job pg --at latest', 'standby --job pg --data-dir',
+    'lifeboat_standby_replay_lag_seconds', 'SELECT pg_switch_wal()', 'promote --data-dir', 'Repoint the application', 'wal-push --job NAME %p']) {
+    assert.ok(section.includes(text), `runbook mentions ${text}`);
+  }
+});
