@@ -17,7 +17,8 @@ export interface WalJob extends AsyncDisposable {
   started: string[];
 }
 
-export async function startWalJob(archiveTimeoutS: number): Promise<WalJob> {
+/** `jobYaml`: more lines of the job's block (indented 4 spaces), e.g. its drill. */
+export async function startWalJob(archiveTimeoutS: number, jobYaml = ''): Promise<WalJob> {
   const ws = await workspace();
   const cfg = join(ws.dir, 'lifeboat.yaml');
   await mkdir(TEST_STATE_DIR, { recursive: true });
@@ -29,7 +30,7 @@ export async function startWalJob(archiveTimeoutS: number): Promise<WalJob> {
     env: { LIFEBOAT_STATE_DIR: TEST_STATE_DIR },
   });
   await ws.writeConfig(`${repoBlock(ws)}jobs:\n  pg:\n    source:\n      type: postgres\n      host: 127.0.0.1\n` +
-    `      port: ${primary.port}\n      user: postgres\n      wal:\n        enabled: true\n    repositories: [main]\n`);
+    `      port: ${primary.port}\n      user: postgres\n      wal:\n        enabled: true\n    repositories: [main]\n${jobYaml}`);
   await grantToPostgres(ws.dir);
   await primary.start();
   const started: string[] = [];

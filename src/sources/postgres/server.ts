@@ -179,6 +179,18 @@ export async function queryServer(dir: string, sql: string, user: ServerUser, si
   return out.replace(/\n$/, '').split('\n')[0]?.split('\t') ?? [];
 }
 
+/** Every row of a query's answer (fields as text, NULL as ''), through psql as queryServer. */
+export async function queryRows(dir: string, database: string, sql: string, user: ServerUser, signal?: AbortSignal): Promise<string[][]> {
+  const addr = await serverAddress(dir);
+  if (!addr) throw new SourceError(`no PostgreSQL server runs in ${dir} (no postmaster.pid)`, null, '');
+  // Unit and record separators: row text may hold tabs and newlines.
+  const cmd = asServerUser(user, pgTool('psql', user), ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-F', '\x1f', '-R', '\x1e',
+    '-h', addr.socketDir || '127.0.0.1', '-p', String(addr.port), '-U', user.osUser, '-d', database, '-c', sql]);
+  const out = await runTool({ label: `psql on ${dir}`, ...cmd, signal, env: { PGCONNECT_TIMEOUT: '5' } });
+  const text = out.replace(/\n$/, '').replace(/\x1e$/, '');
+  return text === '' ? [] : text.split('\x1e').map((row) => row.split('\x1f'));
+}
+
 export interface ReplayState {
   inRecovery: boolean;
   /** pg_last_wal_replay_lsn() (during recovery), else pg_current_wal_lsn(). */
