@@ -161,7 +161,9 @@ export function createMetrics(services: Services, opts: MetricsOptions = {}): Se
       this.reset();
       // Only standbys registered in the state directory: none, no repository is opened.
       const lags = new Map<string, number>();
-      for (const s of await standbyReport(services.config(), services.env, closing.signal)) {
+      // An unreadable registry loses this gauge for the scrape, never the whole scrape.
+      const standbys = await standbyReport(services.config(), services.env, closing.signal).catch(() => []);
+      for (const s of standbys) {
         if (s.state === 'replaying' && s.lagSeconds !== undefined) lags.set(s.record.job, Math.max(lags.get(s.record.job) ?? 0, s.lagSeconds));
       }
       for (const [job, lag] of lags) this.set({ job }, lag);
