@@ -36,6 +36,7 @@ export const commands: CommandEntry[] = [
   { name: 'list', summary: 'list IDs of packs, index files, snapshots, keys, locks or blobs', load: async () => (await import('./verbs/list.ts')).listCommand },
   { name: 'wal-push', summary: 'archive one WAL file into a job\'s repositories (PostgreSQL archive_command)', load: async () => (await import('./verbs/wal.ts')).walPushCommand },
   { name: 'wal-fetch', summary: 'fetch one archived WAL file (PostgreSQL restore_command)', load: async () => (await import('./verbs/wal.ts')).walFetchCommand },
+  { name: 'wal', summary: 'continuous archiving helpers (wal setup: the postgresql.conf lines)', load: async () => (await import('./verbs/wal.ts')).walCommand },
   { name: 'daemon', summary: 'run the jobs on their schedules; serve the API, metrics and dashboard', load: async () => (await import('./verbs/daemon.ts')).daemonCommand },
   { name: 'run', summary: 'run jobs as the daemon would: backup, retention, prune and check where due', load: async () => (await import('./verbs/run.ts')).runCommand },
   { name: 'status', summary: 'each job\'s last backup against its RPO, each repository\'s state', load: async () => (await import('./verbs/status.ts')).statusCommand },

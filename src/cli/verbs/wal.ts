@@ -95,3 +95,21 @@ export const walFetchCommand: Command = {
     return 1;
   },
 };
+
+export const walCommand: Command = {
+  name: 'wal',
+  summary: 'continuous archiving helpers: setup prints the postgresql.conf lines for a job',
+  usage: ['Usage: lifeboat [--config FILE] wal setup --job NAME', '',
+    'Prints the postgresql.conf settings that make PostgreSQL archive its WAL into the job\'s',
+    'repositories: wal_level, archive_mode, archive_command (this Lifeboat by absolute path,',
+    'with the absolute config path) and archive_timeout (half the job\'s RPO, at most 60s).'].join('\n'),
+  options: JOB_OPTION,
+  async run(ctx, { values, positionals }) {
+    if (positionals[0] !== 'setup' || positionals.length !== 1) throw new UsageError('wal: expected the sub-command setup', { hint: 'lifeboat wal setup --job NAME' });
+    const name = jobOf(values, 'wal setup');
+    const [{ requireWalJob }, { walSetupLines }, { configFileFrom }] = await Promise.all([
+      import('../../app/wal/archive.ts'), import('../../app/wal/setup.ts'), import('../../app/config-file.ts')]);
+    const job = requireWalJob(await loadConfigFor(ctx), name);
+    for (const line of walSetupLines(job, configFileFrom(ctx.global.config, ctx.io.env))) ctx.out(line);
+  },
+};
