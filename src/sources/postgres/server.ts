@@ -4,9 +4,8 @@
 // root, so when Lifeboat is root every tool runs as the server's OS user (`runuser -u postgres`),
 // which also makes that user own every file it writes; otherwise the tools run directly.
 
-import { chmod, chown, mkdir, readdir, readFile, writeFile, appendFile, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { chmod, chown, mkdir, readdir, readFile, writeFile, appendFile } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SourceError, UsageError, LifeboatError } from '../../errors.ts';
 import { runTool, spawnTool } from '../process.ts';
@@ -28,7 +27,7 @@ export function pgTool(name: string, user: ServerUser): string {
   if (user.binDir) return join(user.binDir, name);
   for (const dir of (process.env.PATH ?? '').split(':')) if (dir && existsSync(join(dir, name))) return join(dir, name);
   const base = '/usr/lib/postgresql';
-  const versions = existsSync(base) ? execFileSync('ls', [base], { encoding: 'utf8' }).split('\n').filter((v) => /^\d+$/.test(v)) : [];
+  const versions = existsSync(base) ? readdirSync(base).filter((v) => /^\d+$/.test(v)) : [];
   const newest = versions.map(Number).sort((a, b) => b - a)[0];
   return newest === undefined ? name : join(base, String(newest), 'bin', name);
 }
@@ -221,13 +220,4 @@ export async function replayState(dir: string, user: ServerUser, signal?: AbortS
     ...(walfile ? { timeline: parseInt(walfile.slice(0, 8), 16) } : {}),
     walSegmentBytes: Number(segSize),
   };
-}
-
-/** How the data directory looks, to tell a usable one from a stray path. */
-export async function isDataDir(dir: string): Promise<boolean> {
-  try {
-    return (await stat(join(dir, 'PG_VERSION'))).isFile();
-  } catch {
-    return false;
-  }
 }
