@@ -21,9 +21,10 @@ const JOBS = ['cmd', 'dbbad', 'offsite', 'leaky'];
 const EXPECTED = [
   'lifeboat_job_last_success_timestamp_seconds', 'lifeboat_job_last_run_timestamp_seconds', 'lifeboat_job_runs_total',
   'lifeboat_job_duration_seconds', 'lifeboat_job_added_bytes', 'lifeboat_job_snapshot_bytes', 'lifeboat_job_rpo_seconds',
-  'lifeboat_job_running', 'lifeboat_repository_bytes', 'lifeboat_repository_free_bytes',
+  'lifeboat_job_running', 'lifeboat_repository_bytes', 'lifeboat_repository_free_bytes', 'lifeboat_standby_replay_lag_seconds',
   'lifeboat_repository_check_last_success_timestamp_seconds', 'lifeboat_build_info', 'lifeboat_alert_firing',
   'lifeboat_drill_last_success_timestamp_seconds', 'lifeboat_drill_rto_seconds', 'lifeboat_job_rto_target_seconds',
+  'lifeboat_wal_last_archived_timestamp_seconds', 'lifeboat_wal_archive_lag_seconds',
 ];
 
 let ws: ServerWorkspace;

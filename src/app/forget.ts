@@ -10,6 +10,7 @@ import { withRepository, type RepositoryAccess } from './repository-access.ts';
 import { jobFilter, matchesFilter, type SnapshotFilter } from './snapshots.ts';
 import type { JobConfig } from '../config/types.ts';
 import { removeUnneededSqliteWal } from './sqlite-wal/retention.ts';
+import { pruneWalInOpenRepository } from './wal/maintenance.ts';
 
 export interface ForgetRequest {
   policy: RetentionPolicy;
@@ -22,6 +23,8 @@ export interface ForgetRequest {
   now?: Date;
   /** Prune after removing snapshots. */
   prune?: PruneRequest;
+  /** A WAL job: also remove the archived WAL no kept base backup of it needs (docs/wal.md). */
+  walJob?: string;
 }
 
 export interface ForgetOutcome {
@@ -32,6 +35,8 @@ export interface ForgetOutcome {
   /** Snapshots removed (or, in a dry run, that would be). */
   removed: SnapshotEntry[];
   prune?: PruneOutcome;
+  /** With walJob: the WAL files removed (or, in a dry run, that would be). */
+  walRemoved?: string[];
 }
 
 /**
@@ -71,6 +76,9 @@ export async function forgetInOpenRepository(repo: Repository, req: ForgetReques
     if (removed.length > 0) sqliteWalRemoved = await removeUnneededSqliteWal(repo, signal);
   }
   const out: ForgetOutcome = { groups, removed, ...(sqliteWalRemoved ? { sqliteWalRemoved } : {}) };
+  if (req.walJob !== undefined) {
+    out.walRemoved = await pruneWalInOpenRepository(repo, req.walJob, { dryRun: req.dryRun, removedIds: new Set(removed.map((e) => e.id)) }, signal);
+  }
   if (req.prune) {
     const ignore = req.dryRun ? new Set<string>(removed.map((e) => e.id)) : undefined;
     out.prune = await pruneOpenRepository(repo, { ...req.prune, dryRun: req.dryRun || req.prune.dryRun }, signal, ignore);

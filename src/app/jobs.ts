@@ -163,7 +163,7 @@ interface BackupRequest {
 }
 
 function backupStream(r: BackupRequest, cfg: SourceConfig): Promise<BackupResult> {
-  const source = guardSource(createSource(cfg, { signal: r.signal, env: jobEnvOverlay(r.job) }), guardOptions(r.job));
+  const source = guardSource(createSource(cfg, { job: r.job.name, signal: r.signal, env: jobEnvOverlay(r.job) }), guardOptions(r.job));
   // Stable identifiers only (engine, databases found when the source ran): sizes and durations
   // go into the snapshot's summary, so tags group a job's snapshots together.
   const lateTags = (): string[] => source.tags?.() ?? [`engine=${cfg.type}`];

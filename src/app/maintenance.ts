@@ -14,6 +14,7 @@ import { runForget, type ForgetOutcome } from './forget.ts';
 import { runPrune, type PruneOutcome } from './prune.ts';
 import { asRun, type RunContext } from './run.ts';
 import { jobFilter } from './snapshots.ts';
+import { isWalJob } from './wal/archive.ts';
 
 function repositoryOf(config: Config, name: string) {
   const repo = findRepository(config, name);
@@ -27,7 +28,10 @@ export function runJobRetention(
 ): Promise<ForgetOutcome> {
   return asRun('forget', { ...ctx, job: job.name, repository }, async (run) => {
     const access = await repositoryAccessFor(config, repositoryOf(config, repository), ctx.signal);
-    const out = await runForget(access, { policy, groupBy: DEFAULT_GROUP_BY, filter: jobFilter(job.name), now: (ctx.clock?.now() ?? new Date()) }, ctx.signal);
+    const out = await runForget(access, {
+      policy, groupBy: DEFAULT_GROUP_BY, filter: jobFilter(job.name), now: (ctx.clock?.now() ?? new Date()),
+      ...(isWalJob(job) ? { walJob: job.name } : {}),
+    }, ctx.signal);
     const kept = out.groups.reduce((n, g) => n + g.keep.length, 0);
     run.emit({ type: 'forget-finished', kept, removed: out.removed.length, dryRun: false });
     return out;

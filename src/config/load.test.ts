@@ -261,7 +261,7 @@ jobs:
       'lifeboat.yaml:6:5 repositories.local.s3: s3 options need an s3: location',
       'lifeboat.yaml:6:47 repositories.local.s3.bogus: unknown key (allowed: endpoint, region, path_style, storage_class, sse, kms_key_id, access_key_id, secret_access_key, secret_access_key_file)',
       'lifeboat.yaml:9:40 jobs.db.source.port: must be at most 65535',
-      'lifeboat.yaml:9:62 jobs.db.source.sslmode: unknown key (allowed: type, host, port, user, password, password_file, databases, globals, pg_dump_path, pg_dumpall_path, extra_args)',
+      'lifeboat.yaml:9:62 jobs.db.source.sslmode: unknown key (allowed: type, host, port, user, password, password_file, databases, globals, pg_dump_path, pg_dumpall_path, pg_basebackup_path, wal, extra_args)',
       'lifeboat.yaml:12:46 jobs.db2.source.password: expected a string, got a list',
     ]);
     const everything = `${err.message}\n${JSON.stringify(err.context)}\n${err.hint}\n${err.stack}`;
@@ -313,4 +313,28 @@ test('a self-referencing anchor and an alias bomb are refused with their positio
 test('loadConfig on a missing file names the file', async () => {
   await assert.rejects(loadConfig('/nonexistent/lifeboat.yaml', {}), (e: unknown) =>
     e instanceof ConfigError && e.message === 'load config /nonexistent/lifeboat.yaml: cannot read file (ENOENT)');
+});
+
+test('a postgres job\'s wal block: enabled parses; a wrong value or unknown key is located', async () => {
+  const job = (wal: string) => `repositories:
+  local:
+    location: /tmp/repo
+    password: pw
+jobs:
+  pg:
+    source:
+      type: postgres
+      host: h
+      user: u
+      wal: ${wal}
+    repositories: [local]
+`;
+  const ok = await parseConfigText(job('{ enabled: true }'), 'lifeboat.yaml', {});
+  const src = findJob(ok, 'pg')!.source;
+  assert.ok(src.type === 'postgres' && src.wal?.enabled === true);
+  const err = await problemsOf(job('{ enabled: "yes", keep: 3 }'));
+  assert.deepEqual(err.issues, [
+    'lifeboat.yaml:11:14 jobs.pg.source.wal.enabled: expected true or false, got a string',
+    'lifeboat.yaml:11:30 jobs.pg.source.wal.keep: unknown key (allowed: enabled)',
+  ]);
 });

@@ -18,10 +18,12 @@
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { readRepositorySize } from '../app/api-queries.ts';
+import { standbyReport } from '../app/pitr/standby-report.ts';
 import type { RunEvent } from '../app/events.ts';
 import type { RunRecord } from '../app/history/store.ts';
 import type { Services } from '../app/services.ts';
 import type { StatusReport } from '../app/status.ts';
+import { walFreshnessAll, type WalFreshness } from '../app/wal/freshness.ts';
 import { VERSION } from '../version.ts';
 
 export const REPOSITORY_TTL_MS = 5 * 60_000;
@@ -48,6 +50,9 @@ export interface MetricsOptions {
 
 interface Scrape {
   status: StatusReport;
+  /** WAL jobs' archive freshness (cached in app/wal/freshness.ts). */
+  wal: Map<string, WalFreshness>;
+  at: number;
   counts: Map<string, { job: string; kind: string; status: string; count: number }>;
   repositoryBytes: Map<string, number>;
 }
@@ -72,8 +77,11 @@ export function createMetrics(services: Services, opts: MetricsOptions = {}): Se
       const key = `${c.job}\0${c.kind}\0${c.status}`;
       counts.set(key, { job: c.job, kind: c.kind, status: c.status, count: monotonic.value(key, c.count) });
     }
-    const repositoryBytes = await sizes.read(config.repositories.map((r) => r.name));
-    return { status, counts, repositoryBytes };
+    const [repositoryBytes, wal] = await Promise.all([
+      sizes.read(config.repositories.map((r) => r.name)),
+      walFreshnessAll(config, closing.signal).catch(() => new Map<string, WalFreshness>()),
+    ]);
+    return { status, counts, repositoryBytes, wal, at: Date.now() };
   }
 
   const seconds = (d: Date | undefined) => (d ? d.getTime() / 1000 : undefined);
@@ -122,6 +130,45 @@ export function createMetrics(services: Services, opts: MetricsOptions = {}): Se
     (j) => j.achievedRtoSeconds);
   jobGauge('lifeboat_job_rto_target_seconds', "The job's RTO target (its rto).", (j) => j.rtoSeconds);
   jobGauge('lifeboat_job_running', "1 while the job's cycle (backup, copies, retention) is queued or running in this process.", (j) => (j.running ? 1 : 0));
+
+  // Continuous archiving (docs/wal.md): when the newest WAL file was acknowledged (stored in
+  // every repository of the job), and its age at scrape time — the archive lag: at most this
+  // much of the server's committed history would be lost with the server right now.
+  for (const [name, help, value] of [
+    ['lifeboat_wal_last_archived_timestamp_seconds', 'When the newest WAL file of the job was acknowledged to PostgreSQL (stored in every repository of the job), Unix time.',
+      (f: WalFreshness) => seconds(f.lastArchivedAt)],
+    ['lifeboat_wal_archive_lag_seconds', 'Age of the newest archived WAL file at scrape time: the commits at risk if the server were lost now (grows on an idle server too).',
+      (f: WalFreshness, at: number) => (f.lastArchivedAt ? Math.max(0, (at - f.lastArchivedAt.getTime()) / 1000) : undefined)],
+  ] as const) {
+    new Gauge({
+      name, help, labelNames: ['job'], registers: [registry],
+      async collect() {
+        const s = await scrape();
+        this.reset();
+        for (const [job, f] of s.wal) {
+          const v = value(f, s.at);
+          if (v !== undefined) this.set({ job }, v);
+        }
+      },
+    });
+  }
+
+  new Gauge({
+    name: 'lifeboat_standby_replay_lag_seconds',
+    help: "Replay lag of the job's standbys built by `lifeboat standby` (the largest if several): 0 when a standby has replayed the newest archived WAL segment, else now minus the commit time of the last transaction it replayed.",
+    labelNames: ['job'], registers: [registry],
+    async collect() {
+      this.reset();
+      // Only standbys registered in the state directory: none, no repository is opened.
+      const lags = new Map<string, number>();
+      // An unreadable registry loses this gauge for the scrape, never the whole scrape.
+      const standbys = await standbyReport(services.config(), services.env, closing.signal).catch(() => []);
+      for (const s of standbys) {
+        if (s.state === 'replaying' && s.lagSeconds !== undefined) lags.set(s.record.job, Math.max(lags.get(s.record.job) ?? 0, s.lagSeconds));
+      }
+      for (const [job, lag] of lags) this.set({ job }, lag);
+    },
+  });
 
   new Counter({
     name: 'lifeboat_job_runs_total', help: 'Finished runs of a job by kind (backup, copy, forget…) and status, from the run history.',

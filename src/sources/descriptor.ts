@@ -12,6 +12,8 @@ import type { z } from 'zod';
 import type { DumpObject, SkippedDumpObject, Source } from './types.ts';
 
 export interface SourceContext {
+  /** The job being backed up (recorded in what the source writes, e.g. a base backup's info). */
+  job?: string;
   /** Cancels the source in addition to the signal given to entries(). */
   signal?: AbortSignal;
   /** Receives every secret the source uses (database passwords), for the log sanitizer. */

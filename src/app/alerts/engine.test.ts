@@ -113,3 +113,18 @@ test('stale past the RPO, copy behind, disk low and a check that found damage', 
   assert.ok(later.some((x) => x.notice.name === 'copy_behind' && /lacked snapshot/.test(x.notice.message)));
   assert.ok(later.some((x) => x.notice.name === 'failed' && x.notice.runKind === 'copy'));
 });
+
+test('a job archiving continuously is stale by its newest archived WAL, not its last base backup', async () => {
+  using t = setup();
+  const engine = await t.engine();
+  t.run('db', 'backup', 'succeeded', { totalBytes: 500 });
+  t.advance(60_000);
+  // The base backup is a minute old (RPO 10s) but WAL was archived 4 s ago: not stale.
+  t.setDisk({ free: new Map(), walArchivedAt: new Map([['db', new Date(t.clock.now().getTime() - 4_000)]]) });
+  assert.deepEqual((await engine.evaluate()).filter((x) => x.notice.name === 'stale'), []);
+  t.advance(7_000);
+  const fired = (await engine.evaluate()).filter((x) => x.notice.name === 'stale');
+  assert.equal(fired.length, 1);
+  assert.match(fired[0]!.notice.message, /newest archived WAL of job db is 11s old, over its RPO of 10s/);
+  assert.equal(fired[0]!.notice.details.lastArchived, new Date(t.clock.now().getTime() - 11_000).toISOString());
+});

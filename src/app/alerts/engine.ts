@@ -10,6 +10,7 @@ import type { AlertNotice, AlertState } from '../../notify/types.ts';
 import { parseLocation } from '../../storage/location.ts';
 import type { AlertRecord } from '../history/alerts-store.ts';
 import type { History } from '../history/store.ts';
+import { walFreshnessAll, type WalFreshness } from '../wal/freshness.ts';
 import { evaluateRules, tuningFor, type AlertCondition, type DiskFacts } from './rules.ts';
 
 export interface AlertTransition {
@@ -37,7 +38,7 @@ export class AlertEngine {
     this.#history = opts.history;
     this.#config = opts.config;
     this.#clock = opts.clock ?? systemClock;
-    this.#disk = opts.disk ?? localDiskFacts;
+    this.#disk = opts.disk ?? factsWithWal;
   }
 
   /** Evaluates every rule and returns what to tell whom. Calls never overlap. */
@@ -104,6 +105,14 @@ export function channelsFor(config: Config, job?: string, repository?: string): 
   for (const j of jobs) for (const n of j.notify ?? config.defaults.notify) names.add(n);
   if (jobs.length === 0) for (const n of config.defaults.notify) names.add(n);
   return [...names];
+}
+
+/** Free space of local repositories, and the archive freshness of WAL jobs. */
+async function factsWithWal(config: Config): Promise<DiskFacts> {
+  const [disk, wal] = await Promise.all([localDiskFacts(config), walFreshnessAll(config).catch(() => new Map<string, WalFreshness>())]);
+  const walArchivedAt = new Map<string, Date>();
+  for (const [job, f] of wal) if (f.lastArchivedAt) walArchivedAt.set(job, f.lastArchivedAt);
+  return { ...disk, walArchivedAt };
 }
 
 /** Free space of each local repository's filesystem (a missing folder is simply left out). */

@@ -21,6 +21,12 @@ export interface AlertCondition {
 export interface DiskFacts {
   /** Local repositories' filesystems: repository name → free and total bytes. */
   free: ReadonlyMap<string, { freeBytes: number; totalBytes: number }>;
+  /**
+   * Jobs with continuous archiving (WAL): job name → when the newest archived file was
+   * acknowledged (app/wal/freshness.ts). Their `stale` alert measures this age, not the base
+   * backup's, so their RPO can be seconds.
+   */
+  walArchivedAt?: ReadonlyMap<string, Date>;
 }
 
 export const DEFAULTS = {
@@ -59,7 +65,8 @@ export function evaluateRules(config: Config, history: History, disk: DiskFacts,
   const out: AlertCondition[] = [];
   for (const job of config.jobs) {
     out.push(...failedRuns(history, job.name, job.repositories));
-    const stale = staleBackup(job, history, now);
+    const walAt = disk.walArchivedAt?.get(job.name);
+    const stale = walAt ? staleArchive(job, walAt, now) : staleBackup(job, history, now);
     if (stale) out.push(stale);
     const size = sizeAnomaly(config, job, history);
     if (size) out.push(size);
@@ -128,6 +135,16 @@ function staleBackup(job: JobConfig, history: History, now: Date): AlertConditio
   if (age <= rpo) return undefined;
   return cond('stale', { job: job.name }, `newest backup of job ${job.name} is ${fmtSeconds(age / 1000)} old, over its RPO of ${fmtSeconds(rpo / 1000)}`,
     { ageSeconds: Math.round(age / 1000), rpoSeconds: rpo / 1000, lastSuccess: ended.toISOString() });
+}
+
+/** A job archiving continuously: its newest archived WAL is older than its RPO. */
+function staleArchive(job: JobConfig, archivedAt: Date, now: Date): AlertCondition | undefined {
+  const rpo = rpoTargetMs(job, now);
+  if (rpo === undefined) return undefined;
+  const age = now.getTime() - archivedAt.getTime();
+  if (age <= rpo) return undefined;
+  return cond('stale', { job: job.name }, `newest archived WAL of job ${job.name} is ${fmtSeconds(age / 1000)} old, over its RPO of ${fmtSeconds(rpo / 1000)}`,
+    { ageSeconds: Math.round(age / 1000), rpoSeconds: rpo / 1000, lastArchived: archivedAt.toISOString() });
 }
 
 /** The newest backup's size against the median of the job's previous successful ones. */

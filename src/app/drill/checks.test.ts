@@ -30,6 +30,10 @@ test('max_age: the newest time against the snapshot time, whatever form the driv
   assert.equal(evaluateQuery({ query: 'q', maxAge: sixHours }, [[null]], SNAP).ok, false);
   assert.equal(timeOf(1_795_000_000)?.toISOString(), new Date(1_795_000_000_000).toISOString());
   assert.equal(timeOf('2026-11-20T01:00:00+01:00')?.toISOString(), '2026-11-20T00:00:00.000Z');
+  // psql's text form: whole-hour offsets without minutes; a bare date is not mistaken for one.
+  assert.equal(timeOf('2026-12-01 21:09:13.090571+00')?.toISOString(), '2026-12-01T21:09:13.090Z');
+  assert.equal(timeOf('2026-12-01 21:09:13-05')?.toISOString(), '2026-12-02T02:09:13.000Z');
+  assert.equal(timeOf('2026-11-20')?.toISOString(), '2026-11-20T00:00:00.000Z');
   assert.equal(timeOf('soon'), undefined);
 });
 

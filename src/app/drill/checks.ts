@@ -47,7 +47,8 @@ export function timeOf(v: unknown): Date | undefined {
   const n = asNumber(v);
   if (n !== undefined) return new Date(Math.abs(n) >= 1e11 ? n : n * 1000);
   if (typeof v !== 'string') return undefined;
-  const t = v.trim();
+  // PostgreSQL's text form writes a whole-hour offset as `+00`, `-05`.
+  const t = v.trim().replace(/(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?[+-]\d{2})$/, '$1:00');
   const zoned = /(z|[+-]\d{2}:?\d{2})$/i.test(t);
   return parsePointInTime(zoned ? t : `${t}Z`);
 }

@@ -11,7 +11,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Config } from '../../config/types.ts';
+import type { LoadedConfig } from '../../config/types.ts';
 import { findRepository } from '../../config/index.ts';
 import { systemClock } from '../../core/clock.ts';
 import { formatDurationMs } from '../../core/duration.ts';
@@ -26,6 +26,8 @@ import { asRun, type RunContext } from '../run.ts';
 import { jobFilter, selectSnapshot, type SnapshotChoice } from '../snapshots.ts';
 import { drillDatabases, type CopyResult } from './database.ts';
 import { drillFiles } from './files.ts';
+import { drillWalJob } from '../pitr/drill-wal.ts';
+import { isWalJob } from '../wal/archive.ts';
 
 export interface DrillOptions extends Omit<RunContext, 'job' | 'repository'> {
   /** Default `latest`. */
@@ -57,7 +59,7 @@ export function scratchName(job: string, at: Date): string {
   return `lifeboat_drill_${job.replace(/[^a-z0-9_]/g, '_').slice(0, 32)}_${time}`;
 }
 
-export function runDrill(config: Config, jobName: string, opts: DrillOptions): Promise<DrillOutcome> {
+export function runDrill(config: LoadedConfig, jobName: string, opts: DrillOptions): Promise<DrillOutcome> {
   const job = requireJob(config, jobName);
   const driller = isFilesSource(job.source) ? undefined : drillerFor(job.source);
   const repository = job.repositories[0]!;
@@ -73,23 +75,33 @@ export function runDrill(config: Config, jobName: string, opts: DrillOptions): P
     const dir = await mkdtemp(join(parent, `${name}_`));
     const cleanups: Array<{ what: string; run: () => Promise<void> }> = [{ what: dir, run: () => rm(dir, { recursive: true, force: true }) }];
     let snap: SnapshotEntry | undefined;
+    /** The drilled snapshot (a WAL job: its base backup, and the time the restore reached). */
+    let picked: { id: string; time: string } | undefined;
     let copy: CopyResult | undefined;
     let rtoSeconds = 0;
     let failure: unknown;
     try {
-      const access = await repositoryAccessFor(config, findRepository(config, repository)!, signal);
-      copy = await withRepository({ ...access, ...(opts.warn ? { warn: opts.warn } : {}) }, 'read', signal, async (repo, signal) => {
-        await loadIndexForReading(repo, { ...(opts.warn ? { warn: opts.warn } : {}), signal });
-        snap = await selectSnapshot(repo, opts.ref ?? 'latest', jobFilter(job.name), signal);
-        opts.onSnapshot?.(snap);
-        const server = job.drill?.server;
-        return driller
-          ? drillDatabases(repo, snap, job, driller, {
-            name, dir, sampleKeys: job.drill?.sampleKeys ?? 10,
-            ...(server ? { server: { host: server.host, ...(server.port ? { port: server.port } : {}), ...(server.user ? { user: server.user } : {}), ...(server.password ? { password: server.password } : {}) } } : {}),
-          }, cleanups, signal)
-          : drillFiles(repo, snap, job, join(dir, 'restore'), signal);
-      });
+      if (isWalJob(job)) {
+        // A WAL job's drill is a point-in-time restore of its archive (app/pitr/drill-wal.ts).
+        const w = await drillWalJob(config, job, opts.ref ?? 'latest', dir, cleanups, signal);
+        picked = { id: w.backup.snapshotId, time: w.recoveredTo.toISOString() };
+        copy = w;
+      } else {
+        const access = await repositoryAccessFor(config, findRepository(config, repository)!, signal);
+        copy = await withRepository({ ...access, ...(opts.warn ? { warn: opts.warn } : {}) }, 'read', signal, async (repo, signal) => {
+          await loadIndexForReading(repo, { ...(opts.warn ? { warn: opts.warn } : {}), signal });
+          snap = await selectSnapshot(repo, opts.ref ?? 'latest', jobFilter(job.name), signal);
+          opts.onSnapshot?.(snap);
+          const server = job.drill?.server;
+          return driller
+            ? drillDatabases(repo, snap, job, driller, {
+              name, dir, sampleKeys: job.drill?.sampleKeys ?? 10,
+              ...(server ? { server: { host: server.host, ...(server.port ? { port: server.port } : {}), ...(server.user ? { user: server.user } : {}), ...(server.password ? { password: server.password } : {}) } } : {}),
+            }, cleanups, signal)
+            : drillFiles(repo, snap, job, join(dir, 'restore'), signal);
+        });
+        picked = { id: snap!.id, time: snap!.snapshot.time };
+      }
       rtoSeconds = (performance.now() - started) / 1000;
     } catch (err) {
       failure = drillError(err, job.name, snap, opts.signal, timeoutMs);
@@ -103,7 +115,7 @@ export function runDrill(config: Config, jobName: string, opts: DrillOptions): P
     const failed = copy.checks.find((c) => !c.ok);
     const rtoTargetSeconds = job.rto !== undefined ? job.rto / 1000 : undefined;
     const outcome: DrillOutcome = {
-      job: job.name, engine: driller?.engine ?? 'files', snapshotId: snap!.id, snapshotTime: snap!.snapshot.time, targets: copy.targets,
+      job: job.name, engine: driller?.engine ?? 'files', snapshotId: picked!.id, snapshotTime: picked!.time, targets: copy.targets,
       passed: failed === undefined, checks: copy.checks, facts: copy.facts, rtoSeconds,
       ...(rtoTargetSeconds !== undefined ? { rtoTargetSeconds } : {}),
       rtoExceeded: rtoTargetSeconds !== undefined && rtoSeconds > rtoTargetSeconds,

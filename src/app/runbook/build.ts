@@ -15,6 +15,8 @@ import { jobInfo } from '../snapshot-info.ts';
 import { jobFilter, matchesFilter, newest } from '../snapshots.ts';
 import { jobStatus, type JobStatus } from '../status.ts';
 import { describeOrigin, resticEnv, restoreWithoutLifeboat, q } from './shell.ts';
+import { walProcedure } from './failover.ts';
+import { isWalJob } from '../wal/archive.ts';
 
 export interface RunbookRepository {
   name: string;
@@ -35,6 +37,8 @@ export interface RunbookJob {
   credentials: Array<{ what: string; origin: string }>;
   withLifeboat: string[];
   withoutLifeboat: string[];
+  /** Point-in-time restore and failover (a postgres job with its WAL archived). */
+  walProcedure?: string[];
 }
 
 export interface Runbook {
@@ -131,6 +135,7 @@ export async function buildRunbook(config: LoadedConfig, history: History | unde
       ...(typeof found === 'string' ? { readError: found } : {}),
       credentials, withLifeboat,
       withoutLifeboat: restoreWithoutLifeboat(config, job, primary, withoutDbs),
+      ...(isWalJob(job) ? { walProcedure: walProcedure(job.name, cfgFlag, q) } : {}),
     };
   });
   return {

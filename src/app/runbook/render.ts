@@ -45,6 +45,7 @@ function jobSection(j: RunbookJob): string[] {
     'With restic (0.14 or newer) and the database\'s own tools; paste into bash. It restores the newest',
     'snapshot: for an older one, put its ID (from `restic snapshots --tag job=' + j.name + '`) in place of `latest`.', '',
     '```bash', ...j.withoutLifeboat, '```', '',
+    ...(j.walProcedure ? ['### Point in time and failover (WAL archive)', '', ...j.walProcedure, ''] : []),
   ];
 }
 

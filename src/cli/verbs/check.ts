@@ -4,6 +4,7 @@ import { NO_LOCK_OPTION, withNoLock } from '../access.ts';
 import { describeSubset, parseReadDataSubset, runCheck } from '../../app/check.ts';
 import type { CheckProblem, CheckProgress, CheckReport, ReadDataSubset } from '../../engine/checker/types.ts';
 import { UsageError } from '../../errors.ts';
+import type { RepositoryAccess } from '../../app/repository-access.ts';
 import { formatBytes, count } from '../progress.ts';
 
 const PHASES: Record<CheckProgress['phase'], string> = {
@@ -47,7 +48,9 @@ export const checkCommand: Command = {
     if (subsetText !== undefined && values['read-data']) throw new UsageError('--read-data and --read-data-subset exclude each other');
     const subset: ReadDataSubset | undefined = subsetText === undefined ? undefined : parseReadDataSubset(subsetText);
     const readData = values['read-data'] === true;
-    const report = await runCheck(withNoLock((await chooseRepository(ctx, values)).access, values), {
+    const chosen = await chooseRepository(ctx, values);
+    const access = withNoLock(chosen.access, values);
+    const report = await runCheck(access, {
       readData,
       readDataSubset: subset,
       onProgress: (p) => ctx.progress.update(progressLine(p)),
@@ -64,9 +67,37 @@ export const checkCommand: Command = {
       stats: report.stats,
     });
     if (!ctx.global.json) printReport(ctx, report, readData ? 'all' : subset ? describeSubset(subset) : undefined);
-    return report.errors.length === 0 ? 0 : 1;
+    const walOk = await checkWalJobs(ctx, values, access, readData);
+    return report.errors.length === 0 && walOk ? 0 : 1;
   },
 };
+
+/**
+ * The WAL archive of the WAL job named by --job, or of every WAL job of the repository named by
+ * --repository: no gap from each kept base backup on; with --read-data every file decrypted.
+ */
+async function checkWalJobs(ctx: CommandContext, values: Record<string, unknown>, access: RepositoryAccess, readData: boolean): Promise<boolean> {
+  if (values.job === undefined && values.repository === undefined) return true;
+  const { loadConfigFor } = await import('../job-access.ts');
+  const { isWalJob } = await import('../../app/wal/archive.ts');
+  const { checkWalArchive } = await import('../../app/wal/maintenance.ts');
+  const config = await loadConfigFor(ctx);
+  const jobs = config.jobs.filter((j) => isWalJob(j) && (values.job !== undefined ? j.name === values.job : j.repositories.includes(values.repository as string)));
+  let ok = true;
+  for (const job of jobs) {
+    const r = await checkWalArchive(access, job.name, { readData }, ctx.signal);
+    for (const g of r.gaps) ctx.io.stderr.write(`error: WAL of job ${job.name}: ${g.message}\n`);
+    for (const d of r.damaged) ctx.io.stderr.write(`error: WAL of job ${job.name}: ${d.file}: ${d.message}\n`);
+    if (r.gaps.length || r.damaged.length) ok = false;
+    ctx.say(`WAL of job ${job.name}: ${count(r.files, 'file')}${r.newest ? `, newest ${r.newest}` : ''}, ${count(r.backups.length, 'base backup')}` +
+      `${readData ? ', every file read' : ''}: ${r.gaps.length || r.damaged.length ? `${count(r.gaps.length, 'gap')}, ${count(r.damaged.length, 'damaged file')}` : 'no gaps'}`);
+    ctx.json({
+      message_type: 'wal-check', job: job.name, files: r.files, newest: r.newest, base_backups: r.backups.map((b) => b.id),
+      gaps: r.gaps.map((g) => ({ first: g.first, last: g.last, message: g.message })), damaged: r.damaged,
+    });
+  }
+  return ok;
+}
 
 function progressLine(p: CheckProgress): string {
   const count = p.total === undefined ? `${p.done}` : `${p.done} / ${p.total}`;

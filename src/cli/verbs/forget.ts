@@ -7,6 +7,7 @@ import type { SnapshotFilter } from '../../app/snapshots.ts';
 import { DEFAULT_GROUP_BY, type GroupBy, type RetentionGroup } from '../../core/retention.ts';
 import type { RepositoryAccess } from '../../app/repository-access.ts';
 import { accessForJob } from '../job-access.ts';
+import { isWalJob } from '../../app/wal/archive.ts';
 import { RETENTION_FLAGS, describePolicy, policyFromFlags, type RetentionFlag } from '../../core/retention-schema.ts';
 import type { SnapshotEntry } from '../../repo/types.ts';
 import { PRUNE_OPTIONS, PRUNE_USAGE, pruneJson, pruneRequestFromArgs, reportPrune } from './prune.ts';
@@ -64,10 +65,12 @@ export const forgetCommand: Command = {
     let access = undefined as RepositoryAccess | undefined;
     let filter: SnapshotFilter = { host: values.host as string | undefined, tags: stringList(values.tag).map((t) => t.split(',').filter(Boolean)), paths: stringList(values.path) };
     const jobName = values.job as string | undefined;
+    let walJob: string | undefined;
     if (jobName !== undefined) {
       const j = await accessForJob(ctx, jobName);
       access = j.access;
       ({ policy, filter } = jobRetention(j.job, policy, filter));
+      if (isWalJob(j.job) && positionals.length === 0) walJob = j.job.name;
     }
     const groupByText = values['group-by'] as string | undefined;
     const groupBy = groupByText === undefined ? DEFAULT_GROUP_BY : (groupByText.split(',').map((s) => s.trim()).filter(Boolean) as GroupBy[]);
@@ -81,6 +84,7 @@ export const forgetCommand: Command = {
         ids: positionals,
         dryRun,
         prune: values.prune === true ? pruneRequestFromArgs(ctx, args) : undefined,
+        ...(walJob !== undefined ? { walJob } : {}),
       }, ctx.signal);
     } finally {
       ctx.progress.done();
@@ -89,6 +93,7 @@ export const forgetCommand: Command = {
     for (const g of out.groups) reportGroup(ctx, g);
     if (positionals.length > 0) for (const e of out.removed) ctx.say(`${dryRun ? 'would remove' : 'removed'} snapshot ${e.id.slice(0, 8)}`);
     ctx.say(`${dryRun ? 'would remove' : 'removed'} ${count(out.removed.length, 'snapshot')}`);
+    if (out.walRemoved) ctx.say(`${dryRun ? 'would remove' : 'removed'} ${count(out.walRemoved.length, 'WAL file')} no kept base backup needs${out.walRemoved.length ? ` (${out.walRemoved[0]}${out.walRemoved.length > 1 ? ` … ${out.walRemoved[out.walRemoved.length - 1]}` : ''})` : ''}`);
     if (out.prune) reportPrune(ctx, out.prune);
     if (ctx.global.json) {
       // restic's shape: one object per group; with --prune a second document follows.

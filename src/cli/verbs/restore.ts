@@ -8,6 +8,7 @@ import { formatDurationMs } from '../../core/duration.ts';
 import { DB_RESTORE_USAGE, runDbRestore } from './restore-db.ts';
 import { OVERWRITE_POLICIES, type OverwritePolicy } from '../../app/restore-options.ts';
 import { RESTORE_ALL_OPTIONS, RESTORE_ALL_USAGE, runRestoreAll } from './restore-all.ts';
+import { PITR_HELP, PITR_OPTIONS, PITR_USAGE, runPitrRestore } from './restore-pitr.ts';
 
 export const restoreCommand: Command = {
   name: 'restore',
@@ -17,6 +18,7 @@ export const restoreCommand: Command = {
     '       lifeboat [--config FILE] restore SNAPSHOT|latest --job NAME --target DIR   (a files job)',
     ...DB_RESTORE_USAGE,
     ...RESTORE_ALL_USAGE,
+    ...PITR_USAGE,
     '',
     'Instead of SNAPSHOT, --at TIME picks the newest snapshot at or before TIME (ISO 8601, or',
     '2026-11-20 14:00 in local time).',
@@ -32,6 +34,7 @@ export const restoreCommand: Command = {
     '  -n, --dry-run             write nothing: say what would be written (with -v, each file)',
     '      --verify              read every written file back and compare it with its blobs',
     '  -v, --verbose             list each file written (or skipped)',
+    ...PITR_HELP,
   ].join('\n'),
   options: {
     target: { type: 'string', short: 't' },
@@ -55,10 +58,15 @@ export const restoreCommand: Command = {
     ...NO_LOCK_OPTION,
     ...AT_OPTION,
     ...RESTORE_ALL_OPTIONS,
+    ...PITR_OPTIONS,
     // Both restore --all and a file restore take it.
     'dry-run': { type: 'boolean', short: 'n' },
   },
   async run(ctx, { values, positionals }) {
+    if (values['data-dir'] !== undefined) return runPitrRestore(ctx, { values, positionals });
+    for (const f of ['start', 'port', 'os-user', 'pg-bin', 'timeout']) {
+      if (values[f] !== undefined) throw new UsageError(`restore: --${f} goes with --data-dir (a point-in-time restore of a PostgreSQL job)`);
+    }
     if (values.all !== undefined || values.jobs !== undefined) return runRestoreAll(ctx, { values, positionals });
     const dbFlags = ['job', 'into', 'database', 'table', 'schema', 'no-owner', 'globals', 'force', 'yes', 'list'];
     // --job with --target restores a files job's snapshot; with --into (or --list), a dump into a database.

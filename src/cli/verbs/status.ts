@@ -9,6 +9,8 @@ import { computeStatus, type JobStatus, type RepositoryStatus } from '../../app/
 import type { RunRecord } from '../../app/history/store.ts';
 import { formatBytes } from '../progress.ts';
 import { printTable } from './snapshots.ts';
+import { standbyReport } from '../../app/pitr/standby-report.ts';
+import type { StandbyStatus } from '../../app/pitr/standby.ts';
 
 export const statusCommand: Command = {
   name: 'status',
@@ -22,7 +24,9 @@ export const statusCommand: Command = {
     'restore drill and the RTO it achieved against the job\'s rto. Per repository: size, free space',
     '(local), last check.',
     'Works with or without a running daemon: it reads the run history in state_dir.',
-    '  --no-repositories   do not open the repositories (no snapshot counts or sizes; fast, no passwords)',
+    'Per standby built by `lifeboat standby`: its state and replay lag (0 when it has replayed the',
+    'newest WAL segment archived; else now minus the commit time of the last transaction replayed).',
+    '  --no-repositories   do not open the repositories (no snapshot counts or sizes, no standbys; fast, no passwords)',
   ].join('\n'),
   options: { 'no-repositories': { type: 'boolean' } },
   async run(ctx, { values }) {
@@ -30,11 +34,14 @@ export const statusCommand: Command = {
     const { history, warning } = tryOpenHistory(config, ctx.io.env);
     if (warning) ctx.io.stderr.write(`lifeboat: warning: ${warning}\n`);
     try {
-      const report = await computeStatus(config, history, { readRepositories: values['no-repositories'] !== true, signal: ctx.signal });
+      const readRepositories = values['no-repositories'] !== true;
+      const report = await computeStatus(config, history, { readRepositories, signal: ctx.signal });
+      const standbys = readRepositories ? await standbyReport(config, ctx.io.env, ctx.signal) : [];
       ctx.json({
         at: report.at.toISOString(),
         jobs: report.jobs.map(jobJson),
         repositories: report.repositories.map(repositoryJson),
+        standbys: standbys.map(standbyJson),
       });
       if (ctx.global.json) return report.jobs.some((j) => j.rpoBreached) ? 1 : 0;
       ctx.out('Jobs');
@@ -59,6 +66,17 @@ export const statusCommand: Command = {
         r.freeBytes !== undefined ? formatBytes(r.freeBytes) : '-',
         r.lastCheck ? `${r.lastCheck.status} ${when(r.lastCheck.startedAt)}` : 'never',
       ]));
+      if (standbys.length > 0) {
+        ctx.out('');
+        ctx.out('Standbys');
+        printTable(ctx.out, ['Job', 'Data dir', 'Port', 'State', 'Replay lag', 'Last replayed commit', 'Replayed up to'], standbys.map((s) => [
+          s.record.job, s.record.dataDir, String(s.record.port),
+          s.state === 'promoted' && s.record.timeline ? `promoted (timeline ${s.record.timeline})` : s.state,
+          s.lagSeconds !== undefined ? `${age(s.lagSeconds)}${s.caughtUp ? ' (caught up)' : ''}` : '-',
+          s.lastReplayedCommit ? when(s.lastReplayedCommit) : '-', s.replayLsn ?? '-',
+        ]));
+      }
+      for (const s of standbys) if (s.error) ctx.io.stderr.write(`lifeboat: standby ${s.record.dataDir}: ${s.error}\n`);
       for (const r of report.repositories) if (r.error) ctx.io.stderr.write(`lifeboat: repository ${r.name}: ${r.error}\n`);
       for (const j of report.jobs) if (j.snapshotsError) ctx.io.stderr.write(`lifeboat: job ${j.name}: ${j.snapshotsError}\n`);
       const breached = report.jobs.filter((j) => j.rpoBreached);
@@ -88,6 +106,14 @@ function runJson(r: RunRecord | undefined): Record<string, unknown> | null {
     id: r.id, kind: r.kind, status: r.status, trigger: r.trigger, started_at: r.startedAt.toISOString(),
     ended_at: r.endedAt?.toISOString() ?? null, snapshot_id: r.snapshotId ?? null, total_bytes: r.totalBytes ?? null,
     bytes_added: r.bytesAdded ?? null, error_code: r.errorCode ?? null, error_message: r.errorMessage ?? null,
+  };
+}
+
+function standbyJson(s: StandbyStatus): Record<string, unknown> {
+  return {
+    job: s.record.job, data_dir: s.record.dataDir, port: s.record.port, state: s.state, replay_lag_seconds: s.lagSeconds ?? null,
+    caught_up: s.caughtUp ?? null, replay_lsn: s.replayLsn ?? null, last_replayed_commit: s.lastReplayedCommit?.toISOString() ?? null,
+    newest_archived: s.newestArchived ?? null, promoted_at: s.record.promotedAt ?? null, timeline: s.record.timeline ?? null, error: s.error ?? null,
   };
 }
 

@@ -7,6 +7,8 @@ import { defineSource, lazySource, onDrillServer, type RestoreTarget } from '../
 import { extraArgsField, type ExtraArgRules } from '../extra-args.ts';
 import { POSTGRES_ROOT, postgresDumpNames, postgresDumpPath } from './layout.ts';
 
+export { BASE_BACKUP_TAG, POSTGRES_BASE_INFO_PATH, POSTGRES_BASE_TAR_PATH, type BaseBackupInfo } from './layout.ts';
+
 /**
  * pg_dump options Lifeboat sets itself. Output: we stream the custom format, uncompressed, from
  * stdout (restore and dedup depend on it). Connection: host, port, user and the password
@@ -40,6 +42,12 @@ const schema = section({
   globals: z.boolean().default(true).describe('Also dump roles and tablespaces (pg_dumpall --globals-only).'),
   pg_dump_path: nonEmpty.optional(),
   pg_dumpall_path: nonEmpty.optional(),
+  pg_basebackup_path: nonEmpty.optional().describe('pg_basebackup binary for a WAL job (default: pg_basebackup on PATH).'),
+  wal: section({
+    enabled: z.boolean().default(false).describe(
+      'Continuous archiving: backups are pg_basebackup base backups of the whole cluster (databases, globals and ' +
+      'extra_args do not apply) and PostgreSQL archives its WAL with `lifeboat wal-push` (see docs/wal.md).'),
+  }).optional().describe('Continuous WAL archiving for point-in-time restore.'),
   extra_args: extraArgsField(PG_DUMP_RULES).describe(
     'More pg_dump options, one per item with its value attached: --exclude-table-data=logs, -Tlogs. ' +
     'Refused (Lifeboat sets them): -f/--file, -F/--format, -Z/--compress, -j/--jobs, -d/--dbname, -h/--host, ' +
@@ -90,10 +98,15 @@ function restoreTarget(cfg: PostgresSourceConfig): RestoreTarget {
 export const postgres = defineSource({
   type: 'postgres',
   schema,
-  pathFields: { pg_dump_path: 'program', pg_dumpall_path: 'program' },
+  pathFields: { pg_dump_path: 'program', pg_dumpall_path: 'program', pg_basebackup_path: 'program' },
   backup: {
     kind: 'stream',
-    createSource: (cfg, ctx) => lazySource('postgres', async () => (await import('./source.ts')).postgresSource({
+    createSource: (cfg, ctx) => cfg.wal?.enabled ? lazySource('postgres', async () => (await import('./base-backup.ts')).baseBackupSource({
+      ...connection(cfg), job: ctx.job ?? '',
+      ...(cfg.pgBasebackupPath !== undefined ? { pgBasebackupPath: cfg.pgBasebackupPath } : {}),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.env ? { env: ctx.env } : {}),
+    })) : lazySource('postgres', async () => (await import('./source.ts')).postgresSource({
       ...connection(cfg), databases: cfg.databases, globals: cfg.globals, extraArgs: cfg.extraArgs,
       ...(cfg.pgDumpPath !== undefined ? { pgDumpPath: cfg.pgDumpPath } : {}),
       ...(cfg.pgDumpallPath !== undefined ? { pgDumpallPath: cfg.pgDumpallPath } : {}),
@@ -123,3 +136,9 @@ export const postgres = defineSource({
     },
   },
 });
+
+/** A server Lifeboat builds from a base backup and runs (restore to a point in time, standby). */
+export const postgresServer = () => import('./server.ts');
+export type { ServerUser, ReplayState, RecoveryMode } from './server.ts';
+/** The OS user a server built by Lifeboat runs as when Lifeboat is root. */
+export const DEFAULT_OS_USER = 'postgres';

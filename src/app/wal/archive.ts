@@ -1,0 +1,177 @@
+// PostgreSQL's archive_command and restore_command: `lifeboat wal-push --job NAME %p` and
+// `lifeboat wal-fetch --job NAME %f %p`. WAL files live beside each of the job's repositories as
+// `wal/<job>/<file name>` (repo/wal-files.ts: compressed, encrypted, authenticated, name-bound).
+//
+// Durability: a push is acknowledged (exit 0) only once the file is stored in EVERY repository
+// of the job. PostgreSQL recycles a segment as soon as archive_command succeeds, so whatever the
+// acknowledgement promises is all there will ever be; an offsite copy caught up "later" would be
+// lost with the site during exactly the disaster it exists for. The price, when a repository is
+// unreachable, is pg_wal growing on the server until it is back: that is visible as archive lag
+// (metrics, the `stale` alert) long before the disk fills.
+//
+// No repository lock: WAL files sit outside restic's folders, restic's prune never touches them,
+// and each name is written once (put-once), so concurrent pushes and a backup never conflict.
+
+import { readFile, rename, writeFile, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { NotFoundError, UsageError } from '../../errors.ts';
+import type { Config, JobConfig, RepositoryConfig } from '../../config/types.ts';
+import { jobRepositories } from '../../config/index.ts';
+import { readPassword } from '../../config/password.ts';
+import { openStorage } from '../../storage/location.ts';
+import { openRepository } from '../../repo/open-repository.ts';
+import { loadWalFile, putWalFileOnce, type WalRepository } from '../../repo/wal-files.ts';
+import { walFileKind } from '../../core/wal-names.ts';
+import { requireJob, storageOptionsFor } from '../config-access.ts';
+
+/** `wal/<job>/<file>` without the type folder: the name wal-files.ts stores. */
+export function walName(job: string, file: string): string {
+  return `${job}/${file}`;
+}
+
+/** A job of `type: postgres` with `wal: {enabled: true}`, or a UsageError saying what is wrong. */
+export function requireWalJob(config: Config, jobName: string): JobConfig {
+  const job = requireJob(config, jobName);
+  const src = job.source;
+  if (src.type !== 'postgres' || !src.wal?.enabled) {
+    throw new UsageError(`job ${job.name}: WAL archiving is not enabled for this job`, {
+      hint: 'a postgres job needs `wal: {enabled: true}` in its source block (see docs/wal.md)',
+    });
+  }
+  return job;
+}
+
+export function isWalJob(job: JobConfig): boolean {
+  return job.source.type === 'postgres' && job.source.wal?.enabled === true;
+}
+
+export interface OpenWalRepository extends WalRepository {
+  name: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens one of the job's repositories for WAL files: storage and master key only (no lock, no
+ * index). The key derivation (scrypt) is most of the cost of a push.
+ */
+export async function openWalRepository(config: Config, repo: RepositoryConfig, signal?: AbortSignal): Promise<OpenWalRepository> {
+  const storage = await openStorage(repo.location, storageOptionsFor(repo));
+  try {
+    const password = await readPassword(repo.password, signal);
+    const r = await openRepository(storage, password, { signal });
+    return {
+      name: repo.name, storage, masterKey: r.masterKey,
+      close: async () => { await r.close(); await storage.close(); },
+    };
+  } catch (e) {
+    await storage.close();
+    throw e;
+  }
+}
+
+export interface WalPushOutcome {
+  file: string;
+  /** Per repository: stored now, or already held the same content. */
+  repositories: Array<{ name: string; result: 'stored' | 'same' }>;
+}
+
+/**
+ * Pushes one WAL file (segment, .history, .backup, .partial) to every repository of the job,
+ * in parallel. Resolves only when every one holds it; rejects with the first failure (a
+ * WalConflictError names the file and the repository).
+ */
+export async function pushWalFile(repos: readonly OpenWalRepository[], job: string, file: string, content: Uint8Array, signal?: AbortSignal): Promise<WalPushOutcome> {
+  const name = walName(job, file);
+  const results = await Promise.allSettled(repos.map(async (r) => ({ name: r.name, result: await putWalFileOnce(r, name, content, signal) })));
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) {
+    const i = results.indexOf(failed);
+    const err = failed.reason as Error;
+    if (err instanceof Error && !err.message.includes(`repository ${repos[i]!.name}`)) err.message = `repository ${repos[i]!.name}: ${err.message}`;
+    throw err;
+  }
+  return { file, repositories: results.map((r) => (r as PromiseFulfilledResult<{ name: string; result: 'stored' | 'same' }>).value) };
+}
+
+/** Checks the file name PostgreSQL gave us: only WAL-shaped names, no paths smuggled in. */
+export function checkWalFileName(file: string): void {
+  if (walFileKind(file) === undefined) {
+    throw new UsageError(`${JSON.stringify(file)} is not a WAL file name (a segment such as 000000010000000000000002, NNNNNNNN.history, a .backup or .partial file)`);
+  }
+}
+
+/** Opens all of the job's repositories (in parallel); closes them again if any fails. */
+export async function openJobWalRepositories(config: Config, job: JobConfig, signal?: AbortSignal): Promise<OpenWalRepository[]> {
+  const repos = jobRepositories(config, job);
+  const opened = await Promise.allSettled(repos.map((r) => openWalRepository(config, r, signal)));
+  const bad = opened.findIndex((o) => o.status === 'rejected');
+  if (bad >= 0) {
+    for (const o of opened) if (o.status === 'fulfilled') await o.value.close().catch(() => {});
+    const err = (opened[bad] as PromiseRejectedResult).reason as Error;
+    if (err instanceof Error) err.message = `repository ${repos[bad]!.name}: ${err.message}`;
+    throw err;
+  }
+  return opened.map((o) => (o as PromiseFulfilledResult<OpenWalRepository>).value);
+}
+
+export type WalFetchOutcome =
+  | { found: true; repository: string; bytes: number; errors: string[] }
+  | { found: false; errors: string[] };
+
+/**
+ * Fetches a WAL file into `dest` (atomically: a temporary file beside it, renamed), trying the
+ * job's repositories in order. `found: false` with no errors: the file is in none of them —
+ * PostgreSQL asks for files that do not exist (the next timeline's history, the segment after
+ * the last). Errors of repositories that could not answer are collected; the caller decides.
+ */
+export async function fetchWalFile(config: Config, jobName: string, file: string, dest: string, signal?: AbortSignal): Promise<WalFetchOutcome> {
+  const job = requireWalJob(config, jobName);
+  checkWalFileName(file);
+  const errors: string[] = [];
+  for (const repoCfg of jobRepositories(config, job)) {
+    let repo: OpenWalRepository;
+    try {
+      repo = await openWalRepository(config, repoCfg, signal);
+    } catch (e) {
+      errors.push(`repository ${repoCfg.name}: ${(e as Error).message}`);
+      continue;
+    }
+    try {
+      const content = await loadWalFile(repo, walName(job.name, file), signal);
+      await writeAtomically(dest, content);
+      return { found: true, repository: repoCfg.name, bytes: content.length, errors };
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) errors.push(`repository ${repoCfg.name}: ${(e as Error).message}`);
+    } finally {
+      await repo.close().catch(() => {});
+    }
+  }
+  return { found: false, errors };
+}
+
+async function writeAtomically(dest: string, content: Uint8Array): Promise<void> {
+  const tmp = join(dirname(dest), `.${basename(dest)}.lifeboat-${process.pid}.tmp`);
+  try {
+    await writeFile(tmp, content, { flush: true });
+    await rename(tmp, dest);
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+/** `wal-push`: the whole archive_command for one file, opening and closing the repositories. */
+export async function walPush(config: Config, jobName: string, path: string, signal?: AbortSignal): Promise<WalPushOutcome> {
+  const job = requireWalJob(config, jobName);
+  const file = basename(path);
+  checkWalFileName(file);
+  const content = await readFile(path).catch((e: NodeJS.ErrnoException) => {
+    throw new UsageError(`wal-push: cannot read ${path}: ${e.code ?? e.message}`);
+  });
+  const repos = await openJobWalRepositories(config, job, signal);
+  try {
+    return await pushWalFile(repos, job.name, file, content, signal);
+  } finally {
+    await Promise.all(repos.map((r) => r.close().catch(() => {})));
+  }
+}
