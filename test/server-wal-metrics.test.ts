@@ -1,5 +1,6 @@
 // The daemon's /metrics for a WAL job: after `wal-push` archived a file, the last-archived time
-// and the archive lag are exported for that job (and for no job without WAL).
+// and the archive lag are exported for that job (and for no job without WAL), and status
+// measures the job's RPO against the archive.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,4 +53,10 @@ test('lifeboat_wal_last_archived_timestamp_seconds and lifeboat_wal_archive_lag_
   const lag = sample(text, 'lifeboat_wal_archive_lag_seconds', 'pg');
   assert.ok(lag !== undefined && lag >= 0 && lag < 60, `lag ${lag}`);
   assert.equal(sample(text, 'lifeboat_wal_archive_lag_seconds', 'cmd'), undefined);
+
+  // status measures the WAL job's RPO (1m) against the archive: no base backup yet, not breached.
+  const status = await ws.services.status({ readRepositories: false, signal: AbortSignal.timeout(30_000) });
+  const pg = status.jobs.find((j) => j.name === 'pg')!;
+  assert.ok(pg.walAgeSeconds !== undefined && pg.walAgeSeconds < 60, String(pg.walAgeSeconds));
+  assert.equal(pg.rpoBreached, false);
 });
