@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { workspace, repoBlock, TEST_STATE_DIR, type Workspace } from './e2e-support.ts';
 import { grantToPostgres, startPgCluster, switchWalAndWaitArchived, type PgCluster } from './support/pg-cluster.ts';
@@ -111,6 +112,18 @@ test('PostgreSQL archives through wal-push; a base backup runs while writes cont
   assert.match(tarList, /^PG_VERSION$/m);
   assert.match(tarList, /^backup_label$/m);
   assert.match(tarList, /^backup_manifest$/m);
+  // withBaseTar streams the same bytes restic dumps.
+  const { withBaseTar } = await import('../src/app/wal/base-backups.ts');
+  const ours = await withBaseTar(access, 'pg', backups[0]!.id.slice(0, 8), AbortSignal.timeout(60_000), async (tar, bb) => {
+    const h = createHash('sha256');
+    let n = 0;
+    for await (const chunk of tar) { h.update(chunk); n += chunk.length; }
+    assert.equal(bb.id, backups[0]!.id);
+    return { sha: h.digest('hex'), n };
+  });
+  assert.equal(ours.n, info.bytes);
+  const theirs = (await run('sh', ['-c', `restic -r ${ws.repo} --password-file ${ws.passwordFile} --no-cache dump latest /postgres/base.tar | sha256sum`])).stdout.split(' ')[0];
+  assert.equal(ours.sha, theirs);
   const j = JSON.parse(await ws.restic(['dump', 'latest', '/postgres/lifeboat-base-backup.json']));
   assert.deepEqual(j, info);
   await ws.restic(['check', '--read-data']);

@@ -12,6 +12,7 @@ import { repositoryAccessFor } from './config-access.ts';
 import type { History, RunRecord } from './history/store.ts';
 import { withRepository } from './repository-access.ts';
 import { jobFilter, matchesFilter } from './snapshots.ts';
+import { walFreshness } from './wal/freshness.ts';
 
 export interface JobStatus {
   name: string;
@@ -25,8 +26,14 @@ export interface JobStatus {
   ageSeconds?: number;
   /** The job's RPO target in seconds: its `rpo`, else twice its schedule's period. */
   rpoSeconds?: number;
-  /** The newest snapshot is older than the RPO target (or there is none and one is due). */
+  /**
+   * The newest snapshot is older than the RPO target (or there is none and one is due); for a
+   * job archiving WAL continuously, the newest archived WAL is (docs/wal.md).
+   */
   rpoBreached: boolean;
+  /** WAL jobs: when the newest archived WAL file was acknowledged, and its age. */
+  walArchivedAt?: Date;
+  walAgeSeconds?: number;
   /** Largest gap between successful backups over the last 30 days, the time since the last one included. */
   worstGapSeconds?: number;
   /** The job's RTO target in seconds (its `rto`). */
@@ -188,9 +195,20 @@ export async function repositoryStatus(
 export async function computeStatus(config: Config, history: History | undefined, opts: StatusOptions): Promise<StatusReport> {
   const now = (opts.clock ?? systemClock).now();
   const jobs = config.jobs.map((j) => jobStatus(j, history, now, opts.running?.has(j.name) ?? false));
+  await Promise.all(config.jobs.map(async (job, i) => {
+    const f = await walFreshness(config, job, opts.signal).catch(() => undefined);
+    if (f?.lastArchivedAt) applyWalFreshness(jobs[i]!, f.lastArchivedAt, now);
+  }));
   const repositories = await Promise.all(config.repositories.map((r) => repositoryStatus(config, r, history, opts)));
   if (opts.readRepositories) await countSnapshots(config, jobs, opts.signal);
   return { at: now, jobs, repositories };
+}
+
+/** A WAL job's RPO is measured against its newest archived WAL, like its `stale` alert. */
+export function applyWalFreshness(j: JobStatus, archivedAt: Date, now: Date): void {
+  j.walArchivedAt = archivedAt;
+  j.walAgeSeconds = Math.max(0, (now.getTime() - archivedAt.getTime()) / 1000);
+  if (j.rpoSeconds !== undefined) j.rpoBreached = j.walAgeSeconds > j.rpoSeconds;
 }
 
 /** Each job's snapshots in its primary repository; one listing per repository. */

@@ -12,7 +12,7 @@
 // No repository lock: WAL files sit outside restic's folders, restic's prune never touches them,
 // and each name is written once (put-once), so concurrent pushes and a backup never conflict.
 
-import { readFile, rename, writeFile, unlink } from 'node:fs/promises';
+import { rename, writeFile, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { NotFoundError, UsageError } from '../../errors.ts';
 import type { Config, JobConfig, RepositoryConfig } from '../../config/types.ts';
@@ -160,18 +160,3 @@ async function writeAtomically(dest: string, content: Uint8Array): Promise<void>
   }
 }
 
-/** `wal-push`: the whole archive_command for one file, opening and closing the repositories. */
-export async function walPush(config: Config, jobName: string, path: string, signal?: AbortSignal): Promise<WalPushOutcome> {
-  const job = requireWalJob(config, jobName);
-  const file = basename(path);
-  checkWalFileName(file);
-  const content = await readFile(path).catch((e: NodeJS.ErrnoException) => {
-    throw new UsageError(`wal-push: cannot read ${path}: ${e.code ?? e.message}`);
-  });
-  const repos = await openJobWalRepositories(config, job, signal);
-  try {
-    return await pushWalFile(repos, job.name, file, content, signal);
-  } finally {
-    await Promise.all(repos.map((r) => r.close().catch(() => {})));
-  }
-}

@@ -94,3 +94,20 @@ export function withBaseTar<T>(
     return fn(await baseTarStream(repo, matches[0]!.snapshot, signal), matches[0]!);
   });
 }
+
+/**
+ * The base backup to restore for a point in time: the newest one that was consistent at or
+ * before `at` (its stopTime; replay must run past the backup's end before any target counts),
+ * or the newest of all for `latest`. `backups` oldest first, as listBaseBackups returns them.
+ */
+export function chooseBaseBackup<B extends { id: string; info: BaseBackupInfo }>(backups: readonly B[], at: Date | 'latest'): B {
+  if (backups.length === 0) throw new NotFoundError('no base backup of the job in the repository', { hint: 'run lifeboat backup --job NAME (a WAL job\'s backup is a base backup)' });
+  if (at === 'latest') return backups[backups.length - 1]!;
+  const fit = backups.filter((b) => Date.parse(b.info.stopTime) <= at.getTime());
+  if (fit.length === 0) {
+    throw new NotFoundError(`no base backup was consistent by ${at.toISOString()}: the oldest kept one ended at ${backups[0]!.info.stopTime}`, {
+      hint: 'choose a later time; WAL before the oldest kept base backup is removed by retention',
+    });
+  }
+  return fit.reduce((best, b) => (Date.parse(b.info.stopTime) >= Date.parse(best.info.stopTime) ? b : best));
+}

@@ -80,7 +80,12 @@ export const statusCommand: Command = {
       for (const r of report.repositories) if (r.error) ctx.io.stderr.write(`lifeboat: repository ${r.name}: ${r.error}\n`);
       for (const j of report.jobs) if (j.snapshotsError) ctx.io.stderr.write(`lifeboat: job ${j.name}: ${j.snapshotsError}\n`);
       const breached = report.jobs.filter((j) => j.rpoBreached);
-      for (const j of breached) ctx.io.stderr.write(`lifeboat: job ${j.name}: RPO BREACHED: ${j.lastSuccess ? `last success ${age(j.ageSeconds!)} ago` : 'no successful backup'}, target ${age(j.rpoSeconds!)}\n`);
+      for (const j of report.jobs) if (j.walAgeSeconds !== undefined) ctx.out(`job ${j.name}: newest archived WAL ${age(j.walAgeSeconds)} old (the RPO is measured against it)`);
+      for (const j of breached) {
+        const what = j.walAgeSeconds !== undefined ? `newest archived WAL ${age(j.walAgeSeconds)} old`
+          : j.lastSuccess ? `last success ${age(j.ageSeconds!)} ago` : 'no successful backup';
+        ctx.io.stderr.write(`lifeboat: job ${j.name}: RPO BREACHED: ${what}, target ${age(j.rpoSeconds!)}\n`);
+      }
       // Like a monitoring check: non-zero when a job is behind its RPO.
       return breached.length > 0 ? 1 : 0;
     } finally {
@@ -126,6 +131,7 @@ function jobJson(j: JobStatus): Record<string, unknown> {
     last_drill: j.lastDrill ? { ...runJson(j.lastDrill.run), passed: j.lastDrill.passed, rto_seconds: j.lastDrill.rtoSeconds ?? null,
       rto_exceeded: j.lastDrill.rtoExceeded, failed_check: j.lastDrill.failedCheck ?? null } : null,
     last_drill_success: runJson(j.lastDrillSuccess), snapshots: j.snapshots ?? null, latest_size: j.latestSize ?? null, running: j.running,
+    ...(j.walArchivedAt ? { wal_archived_at: j.walArchivedAt.toISOString(), wal_age_seconds: j.walAgeSeconds } : {}),
   };
 }
 
