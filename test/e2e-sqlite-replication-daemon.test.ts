@@ -43,6 +43,13 @@ test('the daemon replicates a SQLite job into every repository; forget takes the
       assert.ok(Date.now() < deadline, 'freshness did not pass the last commit');
       await sleep(50);
     }
+    // status (and so the metrics and the stale alert, through the same lookup) measures the
+    // job's RPO against the replication, not the last full snapshot.
+    const status = await w.cli(['status', '--json', '--no-repositories']);
+    assert.equal(status.code, 0, status.stderr);
+    const appJob = (JSON.parse(status.stdout) as { jobs: Array<{ name: string; wal_archived_at?: string; wal_age_seconds?: number }> }).jobs.find((j) => j.name === 'app')!;
+    assert.ok(appJob.wal_archived_at && Date.parse(appJob.wal_archived_at) > lastCommit, JSON.stringify(appJob));
+    assert.ok(appJob.wal_age_seconds! < 30, JSON.stringify(appJob));
     const stop = await d.stop();
     stopped = true;
     assert.equal(stop.code, 0, d.output().slice(-2000));

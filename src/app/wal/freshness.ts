@@ -1,5 +1,5 @@
 // How fresh a job's continuous archive is: the one place the metrics, the `stale` alert and
-// status ask (the SQLite replication can answer here too for its jobs).
+// status ask, for PostgreSQL WAL jobs and for replicated SQLite jobs alike.
 //
 // Every wal-push that stores files also writes `wal/<job>/lifeboat-last-archived` in each
 // repository, encrypted like the WAL: {file, at}, `at` being when every repository of the job
@@ -11,6 +11,8 @@ import type { Config, JobConfig } from '../../config/types.ts';
 import { jobRepositories } from '../../config/index.ts';
 import { loadWalFile, saveWalFile, type WalRepository } from '../../repo/wal-files.ts';
 import { isWalJob, openWalRepository, walName } from './archive.ts';
+import { sqliteReplicationSettings, type SqliteSourceConfig } from '../../sources/sqlite/index.ts';
+import { sqliteReplicationFreshness } from '../sqlite-wal/freshness.ts';
 
 export const LAST_ARCHIVED_FILE = 'lifeboat-last-archived';
 export const FRESHNESS_TTL_MS = 15_000;
@@ -37,6 +39,7 @@ const cache = new Map<string, { at: number; value: WalFreshness }>();
 
 /** The job's archive freshness; undefined for a job without continuous archiving. */
 export async function walFreshness(config: Config, job: JobConfig, signal?: AbortSignal, now = Date.now()): Promise<WalFreshness | undefined> {
+  if (job.source.type === 'sqlite' && sqliteReplicationSettings(job.source as SqliteSourceConfig)) return sqliteFreshness(config, job);
   if (!isWalJob(job)) return undefined;
   const primary = jobRepositories(config, job)[0]!;
   const key = `${job.name}\0${primary.location}`;
@@ -56,6 +59,20 @@ export async function walFreshness(config: Config, job: JobConfig, signal?: Abor
   }
   cache.set(key, { at: now, value });
   return value;
+}
+
+/**
+ * A replicated SQLite job: the replicator (CLI or daemon) records in the state dir the time up to
+ * which every commit is shipped to every repository; no repository read, so no cache either.
+ */
+async function sqliteFreshness(config: Config, job: JobConfig): Promise<WalFreshness> {
+  const value: WalFreshness = { job: job.name, repository: jobRepositories(config, job)[0]!.name };
+  try {
+    const f = await sqliteReplicationFreshness(config, job.name);
+    return f ? { ...value, lastArchivedAt: f.shippedAt, file: `generation ${f.generation}` } : value;
+  } catch (e) {
+    return { ...value, error: (e as Error).message };
+  }
 }
 
 /** Freshness of every WAL job of the config: job name → answer. */
