@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { ids } from './support/wal-job.ts';
 import { asPostgres, grantToPostgres, PG_BIN, startPgCluster, switchWalAndWaitArchived, type PgCluster } from './support/pg-cluster.ts';
 import { freePort } from './support/redis-server.ts';
 import { restoreToPointInTime } from '../src/app/pitr/restore-to-time.ts';
@@ -65,15 +66,6 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function rows(port: number): Promise<number[]> {
-  const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
-  await c.connect();
-  try {
-    return (await c.query<{ id: number }>('SELECT id FROM t ORDER BY id')).rows.map((r) => r.id);
-  } finally {
-    await c.end();
-  }
-}
 
 test('restore to three times gives exactly the rows committed up to each; latest gives all', async () => {
   for (const [i, target] of [[2, { at: between[2]! }], [4, { at: between[4]! }], [5, 'latest' as const]] as const) {
@@ -83,7 +75,7 @@ test('restore to three times gives exactly the rows committed up to each; latest
     const r = await restoreToPointInTime(source, { target, dataDir, user, port, start: true, timeoutS: 120 });
     assert.equal(r.started?.port, port);
     assert.ok((r.started?.timeline ?? 0) >= 2, `promoted onto a new timeline: ${r.started?.timeline}`);
-    assert.deepEqual(await rows(port), Array.from({ length: i }, (_, k) => k + 1), `rows at target ${JSON.stringify(target)}`);
+    assert.deepEqual(await ids(port), Array.from({ length: i }, (_, k) => k + 1), `rows at target ${JSON.stringify(target)}`);
   }
 });
 
@@ -114,7 +106,7 @@ test('a standby follows the archive, reports its lag, and is promoted to take wr
   await primary.query('INSERT INTO t (id) VALUES (6)');
   await switchWalAndWaitArchived(primary);
   const deadline = Date.now() + 20_000;
-  while (!(await rows(port).catch((): number[] => [])).includes(6)) {
+  while (!(await ids(port).catch((): number[] => [])).includes(6)) {
     assert.ok(Date.now() < deadline, 'the standby replays the newly archived segment within 2 × archive_timeout');
     await sleep(200);
   }
@@ -129,7 +121,7 @@ test('a standby follows the archive, reports its lag, and is promoted to take wr
   await c.connect();
   await c.query('INSERT INTO t (id) VALUES (100)');
   await c.end();
-  assert.deepEqual(await rows(port), [1, 2, 3, 4, 5, 6, 100]);
+  assert.deepEqual(await ids(port), [1, 2, 3, 4, 5, 6, 100]);
   const [r] = await readStandbys(stateDir);
   assert.ok(r?.promotedAt && r.timeline === promoted.timeline);
   assert.equal((await standbyStatus(r, source.newestArchivedSegment)).state, 'promoted');

@@ -17,21 +17,12 @@ import { blobStream, fileContent, findNode } from '../../engine/restorer/snapsho
 import type { Repository } from '../../repo/repository-api.ts';
 import type { SnapshotEntry } from '../../repo/types.ts';
 import { listWalFiles, loadWalFile } from '../../repo/wal-files.ts';
-import { SQLITE_META_PATH, sqliteReplication, type FrameBatch } from '../../sources/sqlite/index.ts';
+import { SQLITE_META_PATH, sqliteReplication, type FrameBatch, type SqliteMeta } from '../../sources/sqlite/index.ts';
 import { compareTime, jobFilter, matchesFilter } from '../snapshots.ts';
 import { continuityProblems, decodeBatch, parseBatchFileName, type BatchInfo } from './batch-file.ts';
 
 /** The meta file of a replication snapshot: the sqlite source's, plus where in the WAL it stands. */
-export interface ReplicationMeta {
-  engine: 'sqlite';
-  database: string;
-  sqliteVersion: string;
-  pageSize: number;
-  pageCount: number;
-  journalMode: string;
-  size: number;
-  integrity: 'ok';
-  startedAt: string;
+export interface ReplicationMeta extends Omit<SqliteMeta, 'durationMs'> {
   replication: SnapshotReplication;
 }
 

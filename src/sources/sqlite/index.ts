@@ -46,6 +46,7 @@ export const sqliteReplication = {
 };
 export type { WalFollower, WalBatch } from './wal-follower.ts';
 export type { FrameBatch } from './wal-apply.ts';
+export type { SqliteMeta } from './sqlite-source.ts';
 export { SQLITE_META_PATH, sqliteDumpPath } from './layout.ts';
 
 /** Restore operations on the server (or files) of `cfg`. */
