@@ -3,7 +3,8 @@
 // spools the segments after it on its timeline (verified, beside the destination) and stops
 // cleanly at the end of the archive; the next call is served from the spool, byte-identical to
 // what was archived; a damaged spool file is not served (the ordinary fetch runs); stale spool
-// files (earlier segments, an older timeline) are removed; a history request empties the spool.
+// files (earlier segments, an older timeline) are removed; a history request empties the spool;
+// the first fetch of a recovery fetches only --parallel ahead.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -101,6 +102,12 @@ test('a fetch spools the following segments; later fetches are served from the s
   const hist = await fetch('00000003.history');
   assert.equal(hist.code, 1);
   assert.deepEqual(await readdir(pgWal).then((l) => l.includes('lifeboat-prefetch')), false);
+
+  // The first fetch of a recovery (no spool yet) fetches only --parallel (2) ahead: a short
+  // replay does not wait for segments it will never ask for.
+  const fresh = await fetch(seg(0xffe));
+  assert.deepEqual(fresh.out.prefetched, [seg(0xfff), seg(0x1000)]);
+  assert.equal((await fetch('00000003.history')).code, 1);
 
   // --prefetch 0: the call fetches only what was asked for.
   const plain = await fetch(seg(0xffe), ['--prefetch', '0']);

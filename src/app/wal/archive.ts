@@ -12,7 +12,7 @@
 // No repository lock: WAL files sit outside restic's folders, restic's prune never touches them,
 // and each name is written once (put-once), so concurrent pushes and a backup never conflict.
 
-import { readdir, rename, writeFile, unlink } from 'node:fs/promises';
+import { readdir, rename, stat, writeFile, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { NotFoundError, UsageError } from '../../errors.ts';
 import type { Config, JobConfig, RepositoryConfig } from '../../config/types.ts';
@@ -132,9 +132,10 @@ export interface WalFetchOptions {
  * job's repositories in order. `found: false` with no errors: the file is in none of them —
  * PostgreSQL asks for files that do not exist (the next timeline's history, the segment after
  * the last). Errors of repositories that could not answer are collected; the caller decides.
- * After a segment, up to `prefetch` following segments of its timeline come from the same
- * repository into the spool beside `dest` (fetch-spool.ts), best effort: the first one absent
- * (the end of the archive) or unreadable ends it, and PostgreSQL's own call fetches it then.
+ * After a segment, up to `prefetch` following segments of its timeline (only `parallel` on the
+ * first call, when there is no spool yet) come from the same repository into the spool beside
+ * `dest` (fetch-spool.ts), best effort: the first one absent (the end of the archive) or
+ * unreadable ends it, and PostgreSQL's own call fetches it then.
  */
 export async function fetchWalFile(config: Config, jobName: string, file: string, dest: string, opts: WalFetchOptions | AbortSignal = {}): Promise<WalFetchOutcome> {
   const o: WalFetchOptions = opts instanceof AbortSignal ? { signal: opts } : opts;
@@ -170,9 +171,13 @@ export async function fetchWalFile(config: Config, jobName: string, file: string
 /** Fetches the segments after `file` into the spool, `parallel` at once, stopping at the first gap. */
 async function prefetchAfter(repo: OpenWalRepository, job: string, file: string, segmentSize: number, dest: string, count: number, parallel: number, signal?: AbortSignal): Promise<string[]> {
   const spool = prefetchDirFor(dest);
+  // Ramp up: the first fetch of a recovery (no spool yet) fetches only `parallel` ahead, so a
+  // restore replaying a few segments does not wait for eight it will never ask for; once the
+  // spool exists, recovery is streaming through the archive and the full count pays.
+  const streaming = await stat(spool).then(() => true, () => false);
   await tidyPrefetch(spool, file, true);
   const have = await spooledSegments(spool);
-  const wanted = segmentsAfter(file, segmentSize, count);
+  const wanted = segmentsAfter(file, segmentSize, streaming ? count : Math.min(count, parallel));
   const done: string[] = [];
   let next = 0;
   let end = wanted.length;
