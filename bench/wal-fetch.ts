@@ -54,7 +54,9 @@ try {
   const dest = join('pg_wal', 'RECOVERYXLOG');
   const t0 = performance.now();
   for (let s = 0; s < segments; s++) {
-    lifeboat(['wal-fetch', '--job', 'bench', '--prefetch', prefetch, '--parallel', parallel, name(s), dest]);
+    const tc = performance.now();
+    const r = lifeboat(["wal-fetch", "--job", "bench", "--json", "--prefetch", prefetch, "--parallel", parallel, name(s), dest]);
+    if (process.env.BENCH_VERBOSE) console.error(((performance.now() - tc) / 1000).toFixed(2), r.stdout.trim());
     if (!(await readFile(join(dir, dest))).equals(await readFile(join(src, name(s))))) throw new Error(`${name(s)} differs`);
     await unlink(join(dir, dest));
   }
