@@ -5,7 +5,7 @@
 // once it has replayed it). Then, as PostgreSQL does at the end of the archive, one call for the
 // segment after the last (exit 1).
 //
-//   npx node bench/wal-fetch.ts [SEGMENTS=24] [PREFETCH=8] [PARALLEL=2]
+//   [BENCH_VERBOSE=1] npx node bench/wal-fetch.ts [SEGMENTS=24] [PREFETCH=8] [PARALLEL=2]
 //
 // PREFETCH=0 is one segment per process (no fetching ahead: the behaviour before prefetch).
 // Segment content as in bench/wal-push.ts.
@@ -55,7 +55,7 @@ try {
   const t0 = performance.now();
   for (let s = 0; s < segments; s++) {
     const tc = performance.now();
-    const r = lifeboat(["wal-fetch", "--job", "bench", "--json", "--prefetch", prefetch, "--parallel", parallel, name(s), dest]);
+    const r = lifeboat(['wal-fetch', '--job', 'bench', '--json', '--prefetch', prefetch, '--parallel', parallel, name(s), dest]);
     if (process.env.BENCH_VERBOSE) console.error(((performance.now() - tc) / 1000).toFixed(2), r.stdout.trim());
     if (!(await readFile(join(dir, dest))).equals(await readFile(join(src, name(s))))) throw new Error(`${name(s)} differs`);
     await unlink(join(dir, dest));
