@@ -12,7 +12,7 @@
 // No repository lock: WAL files sit outside restic's folders, restic's prune never touches them,
 // and each name is written once (put-once), so concurrent pushes and a backup never conflict.
 
-import { rename, writeFile, unlink } from 'node:fs/promises';
+import { readdir, rename, stat, writeFile, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { NotFoundError, UsageError } from '../../errors.ts';
 import type { Config, JobConfig, RepositoryConfig } from '../../config/types.ts';
@@ -23,6 +23,7 @@ import { openRepository } from '../../repo/open-repository.ts';
 import { loadWalFile, putWalFileOnce, type WalRepository } from '../../repo/wal-files.ts';
 import { walFileKind } from '../../core/wal-names.ts';
 import { requireJob, storageOptionsFor } from '../config-access.ts';
+import { prefetchDirFor, segmentsAfter, spoolSegment, spooledSegments, tidyPrefetch } from './fetch-spool.ts';
 
 /** `wal/<job>/<file>` without the type folder: the name wal-files.ts stores. */
 export function walName(job: string, file: string): string {
@@ -115,16 +116,30 @@ export async function openJobWalRepositories(config: Config, job: JobConfig, sig
 }
 
 export type WalFetchOutcome =
-  | { found: true; repository: string; bytes: number; errors: string[] }
+  | { found: true; repository: string; bytes: number; errors: string[]; prefetched: string[] }
   | { found: false; errors: string[] };
+
+export interface WalFetchOptions {
+  /** Segments after a fetched segment to fetch ahead into the prefetch spool (0: none). */
+  prefetch?: number;
+  /** Segments fetched ahead at once. */
+  parallel?: number;
+  signal?: AbortSignal;
+}
 
 /**
  * Fetches a WAL file into `dest` (atomically: a temporary file beside it, renamed), trying the
  * job's repositories in order. `found: false` with no errors: the file is in none of them —
  * PostgreSQL asks for files that do not exist (the next timeline's history, the segment after
  * the last). Errors of repositories that could not answer are collected; the caller decides.
+ * After a segment, up to `prefetch` following segments of its timeline (only `parallel` on the
+ * first call, when there is no spool yet) come from the same repository into the spool beside
+ * `dest` (fetch-spool.ts), best effort: the first one absent (the end of the archive) or
+ * unreadable ends it, and PostgreSQL's own call fetches it then.
  */
-export async function fetchWalFile(config: Config, jobName: string, file: string, dest: string, signal?: AbortSignal): Promise<WalFetchOutcome> {
+export async function fetchWalFile(config: Config, jobName: string, file: string, dest: string, opts: WalFetchOptions | AbortSignal = {}): Promise<WalFetchOutcome> {
+  const o: WalFetchOptions = opts instanceof AbortSignal ? { signal: opts } : opts;
+  const signal = o.signal;
   const job = requireWalJob(config, jobName);
   checkWalFileName(file);
   const errors: string[] = [];
@@ -139,7 +154,11 @@ export async function fetchWalFile(config: Config, jobName: string, file: string
     try {
       const content = await loadWalFile(repo, walName(job.name, file), signal);
       await writeAtomically(dest, content);
-      return { found: true, repository: repoCfg.name, bytes: content.length, errors };
+      const bytes = content.length;
+      const prefetched = walFileKind(file) === 'segment' && (o.prefetch ?? 0) > 0
+        ? await prefetchAfter(repo, job.name, file, bytes, dest, o.prefetch!, o.parallel ?? 2, signal).catch(() => [])
+        : [];
+      return { found: true, repository: repoCfg.name, bytes, errors, prefetched };
     } catch (e) {
       if (!(e instanceof NotFoundError)) errors.push(`repository ${repoCfg.name}: ${(e as Error).message}`);
     } finally {
@@ -147,6 +166,43 @@ export async function fetchWalFile(config: Config, jobName: string, file: string
     }
   }
   return { found: false, errors };
+}
+
+/** Fetches the segments after `file` into the spool, `parallel` at once, stopping at the first gap. */
+async function prefetchAfter(repo: OpenWalRepository, job: string, file: string, segmentSize: number, dest: string, count: number, parallel: number, signal?: AbortSignal): Promise<string[]> {
+  const spool = prefetchDirFor(dest);
+  // Ramp up: the first fetch of a recovery (no spool yet) fetches only `parallel` ahead, so a
+  // restore replaying a few segments does not wait for eight it will never ask for; once the
+  // spool exists, recovery is streaming through the archive and the full count pays.
+  const streaming = await stat(spool).then(() => true, () => false);
+  await tidyPrefetch(spool, file, true);
+  const have = await spooledSegments(spool);
+  const wanted = segmentsAfter(file, segmentSize, streaming ? count : Math.min(count, parallel));
+  const done: string[] = [];
+  let next = 0;
+  let end = wanted.length;
+  const worker = async () => {
+    while (next < end) {
+      const i = next++;
+      const name = wanted[i]!;
+      if (have.has(name)) continue;
+      try {
+        const content = await loadWalFile(repo, walName(job, name), signal);
+        if (content.length !== segmentSize) throw new Error('not a whole segment');
+        await spoolSegment(spool, name, content);
+        done.push(name);
+      } catch {
+        // Absent (the end of the archive) or unreadable: stop there; the ordinary call reports it.
+        end = Math.min(end, i);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, wanted.length)) }, worker));
+  // A segment fetched past a gap would never be asked for in order: drop it.
+  const beyond = done.filter((n) => wanted.indexOf(n) > end);
+  const spooled = await readdir(spool).catch(() => [] as string[]);
+  for (const n of beyond) for (const e of spooled) if (e.startsWith(`${n}.`)) await unlink(join(spool, e)).catch(() => {});
+  return done.filter((n) => !beyond.includes(n)).sort();
 }
 
 async function writeAtomically(dest: string, content: Uint8Array): Promise<void> {

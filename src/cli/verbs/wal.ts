@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import type { Command } from '../command.ts';
 import { UsageError } from '../../errors.ts';
 import { acknowledgeFromSpool, walSpoolDir } from '../../app/wal/spool.ts';
+import { serveFromPrefetch } from '../../app/wal/fetch-spool.ts';
 
 // Loaded only when needed: a spooled wal-push never loads the config or opens a repository.
 const loadConfigFor = async (...a: Parameters<typeof import('../job-access.ts').loadConfigFor>) => (await import('../job-access.ts')).loadConfigFor(...a);
@@ -19,10 +20,10 @@ function jobOf(values: Record<string, unknown>, verb: string): string {
   return job;
 }
 
-function count(v: unknown, name: string, dflt: number): number {
+function count(v: unknown, name: string, dflt: number, min = 1): number {
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--${name} must be a whole number from 1 to 64`);
+  if (!Number.isInteger(n) || n < min || n > 64) throw new UsageError(`--${name} must be a whole number from ${min} to 64`);
   return n;
 }
 
@@ -67,23 +68,35 @@ export const walFetchCommand: Command = {
   usage: ['Usage: lifeboat [--config FILE] wal-fetch --job NAME FILE DEST', '',
     "PostgreSQL's restore_command: restore_command = 'lifeboat wal-fetch --job NAME %f %p'.",
     'Writes FILE from the first of the job\'s repositories that holds it to DEST (atomically).',
-    'Exit status: 0 fetched; 1 no repository holds FILE; 2 another failure (named on stderr).'].join('\n'),
-  options: JOB_OPTION,
+    'Exit status: 0 fetched; 1 no repository holds FILE; 2 another failure (named on stderr).',
+    '',
+    'To keep up with recovery, fetching a segment also fetches the segments after it on its',
+    'timeline into DEST\'s folder/lifeboat-prefetch/ (verified, written atomically); PostgreSQL\'s',
+    'call for one of them renames it into place at once if it still matches its hash.',
+    '      --prefetch N   segments fetched ahead per call (default 8; 0: none)',
+    '      --parallel N   segments fetched ahead at once (default 2)'].join('\n'),
+  options: { ...JOB_OPTION, prefetch: { type: 'string' }, parallel: { type: 'string' } },
   async run(ctx, { values, positionals }) {
     const job = jobOf(values, 'wal-fetch');
     if (positionals.length !== 2) throw new UsageError('wal-fetch: expected FILE and DEST (PostgreSQL\'s %f %p)');
     const [file, dest] = positionals as [string, string];
+    const prefetch = count(values.prefetch, 'prefetch', 8, 0);
+    const parallel = count(values.parallel, 'parallel', 2);
+    if (prefetch > 0 && await serveFromPrefetch(file, dest).catch(() => false)) {
+      ctx.json({ message_type: 'wal-fetch', file, how: 'prefetched' });
+      return 0;
+    }
     let out;
     try {
       const { fetchWalFile } = await import('../../app/wal/archive.ts');
-      out = await fetchWalFile(await loadConfigFor(ctx), job, file, dest, ctx.signal);
+      out = await fetchWalFile(await loadConfigFor(ctx), job, file, dest, { prefetch, parallel, signal: ctx.signal });
     } catch (e) {
       ctx.io.stderr.write(`lifeboat: wal-fetch ${file}: ${(e as Error).message}\n`);
       return 2;
     }
     for (const e of out.errors) ctx.io.stderr.write(`lifeboat: wal-fetch ${file}: warning: ${e}\n`);
     if (out.found) {
-      ctx.json({ message_type: 'wal-fetch', file, repository: out.repository, bytes: out.bytes });
+      ctx.json({ message_type: 'wal-fetch', file, how: 'fetched', repository: out.repository, bytes: out.bytes, prefetched: out.prefetched });
       return 0;
     }
     if (out.errors.length > 0) {
