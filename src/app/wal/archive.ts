@@ -144,6 +144,9 @@ export async function fetchWalFile(config: Config, jobName: string, file: string
   checkWalFileName(file);
   const errors: string[] = [];
   for (const repoCfg of jobRepositories(config, job)) {
+    // A standby asks every few seconds for the next segment, which is usually not archived
+    // yet: answer "absent" from a stat, without reading the password or deriving keys.
+    if (!(await mayHoldWalFile(repoCfg, walName(job.name, file)))) continue;
     let repo: OpenWalRepository;
     try {
       repo = await openWalRepository(config, repoCfg, signal);
@@ -166,6 +169,28 @@ export async function fetchWalFile(config: Config, jobName: string, file: string
     }
   }
   return { found: false, errors };
+}
+
+/**
+ * False when the repository's storage says the file is not there; true when it is, or when the
+ * storage could not be asked (the full open then reports why, once).
+ */
+async function mayHoldWalFile(repoCfg: RepositoryConfig, name: string): Promise<boolean> {
+  let storage;
+  try {
+    storage = await openStorage(repoCfg.location, storageOptionsFor(repoCfg));
+  } catch {
+    return true;
+  }
+  try {
+    await storage.stat({ type: 'wal', name });
+    return true;
+  } catch (e) {
+    if (e instanceof NotFoundError) return false;
+    return true;
+  } finally {
+    await storage.close().catch(() => {});
+  }
 }
 
 /** Fetches the segments after `file` into the spool, `parallel` at once, stopping at the first gap. */
