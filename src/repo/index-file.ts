@@ -2,7 +2,8 @@
 // Index files may overlap and may list `supersedes`; the union of all of them is always safe
 // to use, because every listed location was true when it was written.
 
-import { IntegrityError } from '../errors.ts';
+import { IntegrityError, throwIfAborted } from '../errors.ts';
+import { forEachLimit } from './for-each-limit.ts';
 import type { BlobId, BlobLocation, BlobType, IndexId, PackId } from './types.ts';
 import { MasterIndex } from './master-index.ts';
 
@@ -77,4 +78,30 @@ export function addIndexFileTo(index: MasterIndex, value: unknown, subject: stri
     n += p.blobs.length;
   }
   return n;
+}
+
+/**
+ * Loads and parses index files, four at a time, for the tools that must go on past damage
+ * (check, repair index): each readable file's blobs go to `onFile`, each unreadable one (with
+ * why) to `onUnreadable`. An abort rejects.
+ */
+export async function readIndexFilesTolerantly(
+  repo: { loadJson(type: 'index', id: string, signal?: AbortSignal): Promise<unknown> },
+  names: readonly string[],
+  onFile: (name: string, locs: BlobLocation[]) => void,
+  onUnreadable: (name: string, err: Error) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  await forEachLimit(names, 4, async (name) => {
+    throwIfAborted(signal);
+    let locs: BlobLocation[];
+    try {
+      locs = parseIndexFile(await repo.loadJson('index', name, signal), `index ${name.slice(0, 8)}`);
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      onUnreadable(name, err as Error);
+      return;
+    }
+    onFile(name, locs);
+  });
 }

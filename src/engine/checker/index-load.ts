@@ -2,9 +2,7 @@
 // with a warning (its packs are then read from their headers, see unindexed.ts) and the others
 // still count; overlaps between files are normal (hints at most).
 
-import { throwIfAborted } from '../../errors.ts';
-import { MasterIndex, parseIndexFile } from '../../repo/index-file.ts';
-import { forEachLimit } from '../../repo/for-each-limit.ts';
+import { MasterIndex, readIndexFilesTolerantly } from '../../repo/index-file.ts';
 import type { BlobLocation, PackId } from '../../repo/types.ts';
 import type { ProblemLog } from './problem-log.ts';
 import type { CheckableRepository, CheckProgress } from './types.ts';
@@ -32,16 +30,7 @@ export async function loadIndexFiles(
   const firstListedBy = new Map<PackId, string>();
   const reportedDup = new Set<PackId>();
   let done = 0;
-  await forEachLimit(names, 4, async (name) => {
-    throwIfAborted(signal);
-    let locs: BlobLocation[];
-    try {
-      locs = parseIndexFile(await repo.loadJson('index', name, signal), `index ${short(name)}`);
-    } catch (err) {
-      if (signal?.aborted) throw err;
-      log.warn({ kind: 'index-unreadable', message: `index ${short(name)}: skipped: ${(err as Error).message} (run \`lifeboat repair index\`)` });
-      return;
-    }
+  await readIndexFilesTolerantly(repo, names, (name, locs) => {
     const byPack = new Map<PackId, BlobLocation[]>();
     for (const loc of locs) {
       index.add(loc);
@@ -65,7 +54,9 @@ export async function loadIndexFiles(
       for (const b of blobs) if (!offsets.has(b.offset)) cur.push(b);
     }
     onProgress?.({ phase: 'index', done: ++done, total: names.length });
-  });
+  }, (name, err) => {
+    log.warn({ kind: 'index-unreadable', message: `index ${short(name)}: skipped: ${err.message} (run \`lifeboat repair index\`)` });
+  }, signal);
   for (const [pack, blobs] of packs) {
     blobs.sort((a, b) => a.offset - b.offset);
     if (blobs.some((b) => b.type === 'data') && blobs.some((b) => b.type === 'tree')) {

@@ -7,7 +7,7 @@
 // left out (restic check then calls them unreferenced, and prune removes them).
 
 import { throwIfAborted } from '../../errors.ts';
-import { parseIndexFile } from '../../repo/index-file.ts';
+import { readIndexFilesTolerantly } from '../../repo/index-file.ts';
 import { readPackHeader } from '../../repo/pack.ts';
 import { type RepackRepository, listIndexFiles, listPackFiles, writeIndexFiles } from '../../repo/repack.ts';
 import { forEachLimit } from '../../repo/for-each-limit.ts';
@@ -59,17 +59,7 @@ export async function repairIndex(repo: RepairIndexRepository, opts: RepairIndex
   const fromIndex = new Map<PackId, Map<number, BlobLocation>>();
   if (!opts.readAllPacks) {
     let done = 0;
-    await forEachLimit(oldFiles, 4, async (name) => {
-      throwIfAborted(signal);
-      let locs: BlobLocation[];
-      try {
-        locs = parseIndexFile(await repo.loadJson('index', name, signal), `index ${short(name)}`);
-      } catch (err) {
-        if (signal?.aborted) throw err;
-        res.unreadableIndexFiles.push(name);
-        notice(`removing invalid index ${short(name)}: ${(err as Error).message}`);
-        return;
-      }
+    await readIndexFilesTolerantly(repo, oldFiles, (_name, locs) => {
       res.indexFilesRead++;
       for (const l of locs) {
         let m = fromIndex.get(l.pack);
@@ -77,7 +67,10 @@ export async function repairIndex(repo: RepairIndexRepository, opts: RepairIndex
         m.set(l.offset, l);
       }
       opts.onProgress?.({ phase: 'index', done: ++done, total: oldFiles.length });
-    });
+    }, (name, err) => {
+      res.unreadableIndexFiles.push(name);
+      notice(`removing invalid index ${short(name)}: ${err.message}`);
+    }, signal);
   }
 
   const stored = await listPackFiles(repo.storage, signal);
